@@ -1,0 +1,105 @@
+"""Start and finish an executed chapter: validate its parameters and show where its numbers come from.
+
+Every chapter begins with ``ch = chapter.start(...)`` right after its ``parameters`` cell and ends with
+``ch.finish()``. Between them it asks ``ch`` for its budget (``ch.cap("epochs", 100)``,
+``ch.seeds(30)``), so the page can say exactly what it scaled down from the paper's protocol.
+"""
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from .device import resolve_device
+from .errors import ConfigError, check_int
+from .profiles import LIMITS, Profile, get_profile
+from .provenance import git_commit, version_string
+
+
+@dataclass
+class Chapter:
+    """The validated parameters of one chapter run and the budget it used."""
+
+    title: str
+    profile: Profile
+    device: torch.device
+    data_root: Path | None
+    seed_override: list[int] | None
+    started: float = field(default_factory=time.perf_counter)
+    scaled: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def cap(self, what: str, paper_value: int) -> int:
+        """The profile's value for ``what`` (see :data:`LIMITS`), remembered if it scales the paper down."""
+        used = self.profile.cap(what, paper_value)
+        if used < paper_value:
+            self.scaled[what] = (used, paper_value)
+        return used
+
+    def seeds(self, paper_seeds: int) -> list[int]:
+        """The seeds to train: the ``seeds`` parameter if given, else the first ``cap('seeds', ...)``."""
+        if self.seed_override is not None:
+            if len(self.seed_override) < paper_seeds:
+                self.scaled["seeds"] = (len(self.seed_override), paper_seeds)
+            return list(self.seed_override)
+        return list(range(self.cap("seeds", paper_seeds)))
+
+    def provenance(self) -> dict[str, str]:
+        """What produced this page, as label -> value."""
+        seeds = "profile's" if self.seed_override is None else ", ".join(map(str, self.seed_override))
+        return {
+            "profile": f"{self.profile.name} ({self.profile.description})",
+            "seeds": seeds,
+            "device": f"{self.device} (torch {torch.__version__}, Python {platform.python_version()})",
+            "code": version_string(),
+            "data_root": str(self.data_root) if self.data_root else "none (synthetic and bundled data only)",
+        }
+
+    def finish(self):
+        """Show the chapter's wall time and everything it scaled down from the papers' protocols."""
+        from IPython.display import Markdown, display
+
+        seconds = time.perf_counter() - self.started
+        lines = [f"**Wall time of this chapter:** {seconds:.1f} s on {self.device}, profile `{self.profile.name}`, "
+                 f"commit `{git_commit()}`."]
+        if self.scaled:
+            parts = [f"{LIMITS[k]}: {u} (paper: {p})" for k, (u, p) in sorted(self.scaled.items())]
+            lines.append("**Scaled down from the papers' protocol on this page:** " + "; ".join(parts) + ".")
+        else:
+            lines.append("**Nothing on this page was scaled down from the papers' protocol.**")
+        display(Markdown("\n\n".join(lines)))
+        return seconds
+
+
+def _seed_list(seeds) -> list[int] | None:
+    if seeds is None:
+        return None
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        return list(range(check_int("seeds", seeds, low=1)))
+    if isinstance(seeds, (list, tuple)) and seeds and all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+        return [check_int("seeds", s, low=0) for s in seeds]
+    raise ConfigError(f"seeds={seeds!r} is not allowed; allowed: None (the profile's), a count >= 1, or a list of ints >= 0")
+
+
+def _data_root(data_root) -> Path | None:
+    if data_root in (None, ""):
+        return None
+    path = Path(data_root).expanduser()
+    if not path.is_dir():
+        raise ConfigError(f"data_root={str(data_root)!r} is not a directory; pass None to use synthetic and bundled data")
+    return path
+
+
+def start(title: str, *, profile: str | None = None, device: str = "auto", data_root=None, seeds=None,
+          show: bool = True) -> Chapter:
+    """Validate a chapter's parameters, seed torch, and show the provenance table at the top of the page."""
+    ch = Chapter(title, get_profile(profile), resolve_device(device), _data_root(data_root), _seed_list(seeds))
+    torch.manual_seed(0)
+    if show:
+        from IPython.display import Markdown, display
+
+        rows = "\n".join(f"| {k} | {v} |" for k, v in ch.provenance().items())
+        display(Markdown(f"| provenance of this page | |\n|---|---|\n{rows}"))
+    return ch

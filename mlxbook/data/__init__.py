@@ -1,0 +1,32 @@
+"""Datasets of the three papers: images or features, labels and explanation masks, as tensors.
+
+``load(name, **kwargs)`` builds a :class:`Task` by name; each builder's docstring lists its options.
+"""
+from __future__ import annotations
+
+from ..errors import check_choice
+from .base import ExplanationData, Task, item_rng
+from .decoy import decoy_heo_task, decoy_ross_task
+from .iris_cancer import iris_cancer_task
+from .shapes import fox_cat_task, triangle_task
+from .theory2d import theory2d_task
+from .toy_colours import toy_colours_task
+
+BUILDERS = {
+    "triangle": triangle_task,
+    "fox_cat": fox_cat_task,
+    "toy_colours": toy_colours_task,
+    "iris_cancer": iris_cancer_task,
+    "theory2d": theory2d_task,
+    "decoy_ross": decoy_ross_task,
+    "decoy_heo": decoy_heo_task,
+}
+
+
+def load(name: str, **kwargs) -> Task:
+    """Build the dataset ``name`` (one of :data:`BUILDERS`) with the builder's keyword arguments."""
+    check_choice("dataset", name, BUILDERS)
+    return BUILDERS[name](**kwargs)
+
+
+__all__ = ["BUILDERS", "ExplanationData", "Task", "item_rng", "load", *[f.__name__ for f in BUILDERS.values()]]

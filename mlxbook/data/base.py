@@ -1,0 +1,81 @@
+"""The containers every dataset returns: labelled examples with explanation masks, grouped into a task."""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+
+def item_rng(seed: int, stream: str, index: int) -> np.random.Generator:
+    """A generator for one example: seeded by (seed, stream, index), so no global state is touched.
+
+    Example ``index`` of stream ``stream`` ("train", "test", ...) is the same whatever else is drawn,
+    which keeps datasets of different sizes nested (the first 10 examples of n=100 are those of n=10).
+    """
+    return np.random.default_rng([int(seed), zlib.crc32(stream.encode()), int(index)])
+
+
+@dataclass
+class ExplanationData:
+    """Examples ``x`` with labels ``y`` and relevance masks ``mask`` = e(x).
+
+    ``mask`` has the shape of ``x`` and is 1 on the features that explain the label (the paper's
+    e(x)); methods that penalise the *irrelevant* region use ``1 - mask``. ``has_mask`` is False for
+    examples that carry no explanation (the sparse setting); their ``mask`` is all ones and must not
+    be used. ``groups`` holds a group id per example for worst-group accuracy (by default the label).
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    mask: torch.Tensor
+    has_mask: torch.Tensor
+    groups: torch.Tensor | None = None
+    group_names: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        n = len(self.y)
+        if self.x.shape[0] != n or self.mask.shape != self.x.shape or self.has_mask.shape != (n,):
+            raise ValueError(
+                f"inconsistent shapes: x {tuple(self.x.shape)}, y {tuple(self.y.shape)}, "
+                f"mask {tuple(self.mask.shape)}, has_mask {tuple(self.has_mask.shape)}"
+            )
+        if self.groups is None:
+            self.groups = self.y.clone()
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def irrelevant(self) -> torch.Tensor:
+        """The annotation A of RRR: 1 where a feature must not matter (zero where no mask is given)."""
+        return (1.0 - self.mask) * self.has_mask.view(-1, *([1] * (self.x.dim() - 1))).to(self.mask.dtype)
+
+    def subset(self, index) -> "ExplanationData":
+        """The examples at ``index`` (a slice, an index tensor or a boolean tensor)."""
+        return ExplanationData(
+            self.x[index], self.y[index], self.mask[index], self.has_mask[index],
+            self.groups[index], self.group_names,
+        )
+
+    def class_counts(self) -> dict[int, int]:
+        """Number of examples per label."""
+        labels, counts = np.unique(self.y.numpy(), return_counts=True)
+        return {int(k): int(v) for k, v in zip(labels, counts)}
+
+
+@dataclass
+class Task:
+    """A dataset ready for training: a train split, an optional validation split and named test sets.
+
+    ``tests`` holds the clean test set under "test" first, then transfer or shifted test sets
+    (e.g. "pentagon"). ``meta`` records where the data came from and every choice made where the
+    papers are silent, so that chapters can print it.
+    """
+
+    name: str
+    train: ExplanationData
+    tests: dict[str, ExplanationData]
+    val: ExplanationData | None = None
+    meta: dict = field(default_factory=dict)

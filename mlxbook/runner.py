@@ -1,0 +1,128 @@
+"""Execute the chapter sources with papermill into the book tree, one chapter after another.
+
+``notebooks/<name>.ipynb`` is executed into ``book/chapters/<name>.ipynb``. A chapter whose source, package
+code, parameters and profile are unchanged since its last successful run is not executed again
+(``fresh=True`` forces it). A failing chapter is recorded and the runner goes on with the next one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from .errors import ConfigError
+from .profiles import get_profile
+from .provenance import code_fingerprint
+
+SOURCE_DIR = "notebooks"
+OUTPUT_DIR = "book/chapters"
+
+
+@dataclass
+class ChapterRun:
+    """How one chapter went: status is 'ok', 'cached' (up to date, not re-executed) or 'failed'."""
+
+    name: str
+    status: str
+    seconds: float
+    error: str = ""
+
+
+def chapters(root: Path) -> list[str]:
+    """Chapter names in the order of ``_toc.yml`` (entries ``book/chapters/<name>``)."""
+    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
+    files = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    prefix = OUTPUT_DIR + "/"
+    return [f[len(prefix):].removesuffix(".ipynb") for f in files if f.startswith(prefix)]
+
+
+def _fingerprint(source: Path, parameters: dict) -> str:
+    digest = hashlib.sha256(source.read_bytes())
+    digest.update(code_fingerprint().encode())
+    digest.update(json.dumps(parameters, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _recorded(output: Path) -> dict:
+    try:
+        return nbformat.read(output, as_version=4).metadata.get("mlxbook", {})
+    except (OSError, ValueError, KeyError, json.JSONDecodeError):
+        return {}
+
+
+def run_chapter(root: Path, name: str, parameters: dict, fresh: bool = False) -> ChapterRun:
+    """Execute one chapter unless its recorded fingerprint says it is up to date."""
+    import papermill
+
+    source = root / SOURCE_DIR / f"{name}.ipynb"
+    output = root / OUTPUT_DIR / f"{name}.ipynb"
+    fingerprint = _fingerprint(source, parameters)
+    recorded = _recorded(output) if output.exists() else {}
+    if not fresh and recorded.get("fingerprint") == fingerprint and recorded.get("status") == "ok":
+        return ChapterRun(name, "cached", 0.0)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_suffix(".partial.ipynb")
+    started = time.perf_counter()
+    status, error = "ok", ""
+    try:
+        papermill.execute_notebook(
+            str(source), str(partial), parameters=parameters, cwd=str(output.parent),
+            kernel_name="python3", progress_bar=False, log_output=False,
+        )
+    except Exception as exc:  # papermill raises on any cell error; record it and go on
+        status, error = "failed", f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+    seconds = time.perf_counter() - started
+    if partial.exists():
+        nb = nbformat.read(partial, as_version=4)
+        nb.metadata["mlxbook"] = {"fingerprint": fingerprint, "status": status, "seconds": round(seconds, 1),
+                                  "parameters": parameters}
+        nbformat.write(nb, partial)
+        os.replace(partial, output)  # atomic: a half-written chapter never replaces a finished one
+    return ChapterRun(name, status, seconds, error)
+
+
+def run(root: Path, *, profile: str | None = None, chapter: list[str] | None = None, fresh: bool = False,
+        data_root: str | None = None, device: str | None = None) -> list[ChapterRun]:
+    """Execute the chosen chapters (default: all, in book order) and return how each went."""
+    root = Path(root)
+    known = chapters(root)
+    names = chapter or known
+    for name in names:
+        if name not in known:
+            raise ConfigError(f"chapter={name!r} is not allowed; allowed values: {', '.join(map(repr, known))}")
+    parameters = {"profile": get_profile(profile).name}
+    if data_root is not None:
+        parameters["data_root"] = str(Path(data_root).expanduser().resolve())
+    if device is not None:
+        parameters["device"] = device
+    return [run_chapter(root, name, parameters, fresh) for name in names]
+
+
+def summary(runs: list[ChapterRun]) -> str:
+    """A plain-text table of the runs, one line per chapter."""
+    width = max([len(r.name) for r in runs] + [7])
+    lines = [f"{'chapter':<{width}}  status  wall time", f"{'-' * width}  ------  ---------"]
+    lines += [f"{r.name:<{width}}  {r.status:<6}  {r.seconds:8.1f} s" + (f"  {r.error}" if r.error else "")
+              for r in runs]
+    failed = sum(r.status == "failed" for r in runs)
+    lines.append(f"{len(runs)} chapters: {len(runs) - failed} ok or cached, {failed} failed, "
+                 f"{sum(r.seconds for r in runs):.1f} s in all")
+    return "\n".join(lines)

@@ -1,0 +1,31 @@
+"""The whole pipeline on the smoke profile: runner, then jupyter-book build, gives a page per chapter."""
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from mlxbook import runner
+
+
+def test_smoke_book_builds_with_figures(root, tmp_path):
+    for name in ["_config.yml", "_toc.yml"]:
+        shutil.copy(root / name, tmp_path / name)
+    shutil.copytree(root / "notebooks", tmp_path / "notebooks")
+    shutil.copytree(root / "book", tmp_path / "book", ignore=shutil.ignore_patterns("chapters"))
+
+    runs = runner.run(tmp_path, profile="smoke")
+    assert all(r.status == "ok" for r in runs), runner.summary(runs)
+
+    jb = Path(sys.executable).parent / "jupyter-book"
+    build = subprocess.run([str(jb), "build", str(tmp_path), "-W", "--keep-going"], capture_output=True, text=True)
+    assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
+    html = tmp_path / "_build" / "html"
+    for name in runner.chapters(tmp_path):
+        page = (html / "book" / "chapters" / f"{name}.html").read_text()
+        images = re.findall(r'<img[^>]+src="([^"]+\.png)"', page)
+        assert images, f"{name}: no figures"
+        for src in images:
+            assert (html / "book" / "chapters" / src).resolve().is_file(), f"{name}: missing image {src}"
+        assert "provenance of this page" in page and "Wall time of this chapter" in page
+    assert (html / "book" / "bibliography.html").exists()

@@ -1,0 +1,60 @@
+"""Hygiene of the chapter sources: no outputs, one parameters cell, in the table of contents, provenance."""
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mlxbook import runner
+from mlxbook.profiles import PROFILES
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+REQUIRED = {"profile", "device", "data_root", "seeds"}
+
+
+def _params_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+
+
+def test_there_are_chapters():
+    assert SOURCES, "no notebooks under notebooks/"
+
+
+def test_every_notebook_is_in_the_toc_and_back():
+    assert sorted(runner.chapters(ROOT)) == sorted(p.stem for p in SOURCES)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_source_has_no_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, f"{path.name}: stored output"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_one_parameters_cell_with_profile_from_environment(path, monkeypatch):
+    nb = nbformat.read(path, as_version=4)
+    cells = _params_cells(nb)
+    assert len(cells) == 1, f"{path.name}: {len(cells)} parameters cells"
+    for env, expected in [(None, "cpu"), ("smoke", "smoke"), ("paper", "paper")]:
+        if env is None:
+            monkeypatch.delenv("MLXBOOK_PROFILE", raising=False)
+        else:
+            monkeypatch.setenv("MLXBOOK_PROFILE", env)
+        scope: dict = {}
+        exec(cells[0].source, scope)
+        assert REQUIRED <= set(scope), f"{path.name}: parameters lack {REQUIRED - set(scope)}"
+        assert scope["profile"] == expected and scope["profile"] in PROFILES
+        assert scope["device"] == "auto" and scope["seeds"] is None
+    os.environ.setdefault("MLXBOOK_PROFILE", "smoke")
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_chapter_shows_provenance_and_wall_time(path):
+    code = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    after_params = code[1]
+    assert "chapter.start(" in after_params and "profile=profile" in after_params and "seeds=seeds" in after_params
+    assert code[-1].strip().endswith(".finish()"), f"{path.name}: the last cell must show the wall time"

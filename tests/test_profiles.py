@@ -1,0 +1,71 @@
+"""Profiles, device choice and chapter parameters: valid values work, bad ones name what is allowed."""
+import re
+
+import pytest
+import torch
+
+from mlxbook import chapter
+from mlxbook.device import resolve_device
+from mlxbook.errors import ConfigError
+from mlxbook.profiles import LIMITS, PROFILES, get_profile
+
+
+def test_profiles_cap_the_paper_value():
+    assert get_profile("paper").cap("seeds", 30) == 30
+    assert get_profile("cpu").cap("seeds", 30) == PROFILES["cpu"].limits["seeds"] < 30
+    assert get_profile("cpu").cap("seeds", 3) == 3  # a cap never raises the paper's value
+    for profile in PROFILES.values():
+        assert set(profile.limits) <= set(LIMITS)
+    for what in LIMITS:  # smoke is never bigger than cpu, cpu never bigger than paper
+        assert PROFILES["smoke"].cap(what, 10**6) <= PROFILES["cpu"].cap(what, 10**6) <= PROFILES["paper"].cap(what, 10**6)
+
+
+def test_default_profile_reads_environment(monkeypatch):
+    monkeypatch.delenv("MLXBOOK_PROFILE", raising=False)
+    assert get_profile().name == "cpu"
+    monkeypatch.setenv("MLXBOOK_PROFILE", "smoke")
+    assert get_profile().name == "smoke"
+
+
+@pytest.mark.parametrize("call, needle", [
+    (lambda: get_profile("fast"), "profile='fast'"),
+    (lambda: get_profile("cpu").cap("layers", 3), "what='layers'"),
+    (lambda: resolve_device("tpu"), "device='tpu'"),
+    (lambda: chapter.start("t", profile="smoke", seeds=0, show=False), "seeds=0"),
+    (lambda: chapter.start("t", profile="smoke", seeds="3", show=False), "seeds='3'"),
+    (lambda: chapter.start("t", profile="smoke", data_root="/no/such/dir", show=False), "data_root='/no/such/dir'"),
+])
+def test_bad_values_are_clear_errors(call, needle):
+    with pytest.raises(ConfigError) as info:
+        call()
+    assert needle in str(info.value)
+
+
+def test_unknown_profile_lists_allowed_values():
+    with pytest.raises(ConfigError, match=re.escape("'smoke', 'cpu', 'paper'")):
+        get_profile("gpu")
+
+
+def test_device_auto_is_cpu_without_cuda():
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+
+
+def test_chapter_records_what_it_scaled_down():
+    ch = chapter.start("t", profile="cpu", show=False)
+    assert ch.seeds(30) == list(range(PROFILES["cpu"].limits["seeds"]))
+    assert ch.cap("epochs", 10) == 10
+    assert ch.scaled == {"seeds": (PROFILES["cpu"].limits["seeds"], 30)}
+    explicit = chapter.start("t", profile="cpu", seeds=[3, 7], show=False)
+    assert explicit.seeds(30) == [3, 7] and explicit.scaled["seeds"] == (2, 30)
+    assert chapter.start("t", profile="paper", show=False).seeds(30) == list(range(30))
+
+
+def test_intro_profile_table_matches_the_code(root):
+    """The intro's profile table is written by hand: it must say what PROFILES says."""
+    text = (root / "book" / "intro.md").read_text()
+    order = list(LIMITS)
+    for name, profile in PROFILES.items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
+        cells = [c.strip() for c in row.strip("|").split("|")][2:]
+        assert cells == [str(profile.limits.get(k, "paper's")) for k in order], name

@@ -1,0 +1,67 @@
+"""The runner: executes chapters into the book tree, goes on past failures, skips what is up to date."""
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from mlxbook import runner
+from mlxbook.errors import ConfigError
+
+
+def _notebook(path, body):
+    params = new_code_cell('import os\nprofile = os.environ.get("MLXBOOK_PROFILE", "cpu")', metadata={"tags": ["parameters"]})
+    nb = new_notebook(cells=[params, new_code_cell(body)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def book(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "good.ipynb", "print('profile is', profile)")
+    _notebook(tmp_path / "notebooks" / "bad.ipynb", "raise RuntimeError('chapter broke')")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/chapters/bad\n  - file: book/chapters/good\n"
+    )
+    return tmp_path
+
+
+def _stdout(nb_path):
+    nb = nbformat.read(nb_path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_runs_every_chapter_past_a_failure_and_caches(book):
+    assert runner.chapters(book) == ["bad", "good"]
+    first = {r.name: r for r in runner.run(book, profile="smoke")}
+    assert first["bad"].status == "failed" and "chapter broke" in first["bad"].error
+    assert first["good"].status == "ok"
+    assert "profile is smoke" in _stdout(book / "book" / "chapters" / "good.ipynb")
+    assert (book / "book" / "chapters" / "bad.ipynb").exists()  # kept, with its error, for inspection
+
+    again = {r.name: r.status for r in runner.run(book, profile="smoke")}
+    assert again == {"bad": "failed", "good": "cached"}  # a failed chapter is retried, a finished one is not
+    assert runner.run(book, profile="smoke", chapter=["good"], fresh=True)[0].status == "ok"
+    assert runner.run(book, profile="cpu", chapter=["good"])[0].status == "ok"  # another profile is another result
+    _notebook(book / "notebooks" / "good.ipynb", "print('edited', profile)")
+    assert runner.run(book, profile="cpu", chapter=["good"])[0].status == "ok"  # an edited source reruns
+    assert "edited cpu" in _stdout(book / "book" / "chapters" / "good.ipynb")
+    summary = runner.summary(runner.run(book, profile="cpu"))
+    assert "1 failed" in summary and "good" in summary
+
+
+def test_unknown_chapter_is_a_clear_error(book):
+    with pytest.raises(ConfigError, match="chapter='nope'.*'bad', 'good'"):
+        runner.run(book, chapter=["nope"])
+
+
+def test_cli_exit_codes(book):
+    cli = [sys.executable, "-m", "mlxbook", "--root", str(book), "run", "--profile", "smoke"]
+    failed = subprocess.run(cli, capture_output=True, text=True)
+    assert failed.returncode == 1 and "bad" in failed.stdout and "failed" in failed.stdout
+    ok = subprocess.run(cli + ["--chapter", "good"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    bad_profile = subprocess.run(cli[:-1] + ["gpu"], capture_output=True, text=True)
+    assert bad_profile.returncode == 2 and "profile='gpu'" in bad_profile.stderr and "Traceback" not in bad_profile.stderr
