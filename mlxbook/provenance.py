@@ -25,13 +25,19 @@ def git_commit() -> str:
     return commit + ("+dirty" if dirty else "")
 
 
+#: The parts of the package that compute results; plots, pages and the runner do not.
+COMPUTE_PARTS = ("data", "models", "methods", "train", "ibp.py", "cd.py", "metrics.py", "errors.py")
+
+
 @functools.lru_cache(maxsize=None)
-def code_fingerprint() -> str:
-    """SHA-256 over every source file of the package: changes whenever any code that computes changes."""
+def code_fingerprint(parts: tuple[str, ...] | None = None) -> str:
+    """SHA-256 over the package's source files (only those under ``parts``, if given)."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
-        digest.update(path.read_bytes())
+        relative = path.relative_to(PACKAGE_DIR).as_posix()
+        if parts is None or relative.split("/")[0] in parts:
+            digest.update(relative.encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
