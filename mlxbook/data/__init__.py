@@ -1,13 +1,18 @@
 """Datasets of the three papers: images or features, labels and explanation masks, as tensors.
 
 ``load(name, **kwargs)`` builds a :class:`Task` by name; each builder's docstring lists its options.
+Synthetic and bundled data build anywhere; ``bird``, ``isic`` and ``plant`` read the published
+layouts under ``data_root`` (``has_cub`` / ``has_isic`` / ``has_plant`` say whether they are there).
 """
 from __future__ import annotations
 
 from ..errors import check_choice
 from .base import ExplanationData, Task, item_rng
+from .cub import bird_task, has_cub
 from .decoy import decoy_heo_task, decoy_ross_task
 from .iris_cancer import iris_cancer_task
+from .isic import has_isic, isic_task
+from .plant import has_plant, plant_task
 from .shapes import fox_cat_task, triangle_task
 from .theory2d import theory2d_task
 from .toy_colours import toy_colours_task
@@ -20,6 +25,9 @@ BUILDERS = {
     "theory2d": theory2d_task,
     "decoy_ross": decoy_ross_task,
     "decoy_heo": decoy_heo_task,
+    "bird": bird_task,
+    "isic": isic_task,
+    "plant": plant_task,
 }
 
 
@@ -29,4 +37,5 @@ def load(name: str, **kwargs) -> Task:
     return BUILDERS[name](**kwargs)
 
 
-__all__ = ["BUILDERS", "ExplanationData", "Task", "item_rng", "load", *[f.__name__ for f in BUILDERS.values()]]
+__all__ = ["BUILDERS", "ExplanationData", "Task", "has_cub", "has_isic", "has_plant", "item_rng", "load",
+           *[f.__name__ for f in BUILDERS.values()]]
