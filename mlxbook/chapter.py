@@ -48,7 +48,9 @@ class Chapter:
 
     def provenance(self) -> dict[str, str]:
         """What produced this page, as label -> value."""
-        seeds = "profile's" if self.seed_override is None else ", ".join(map(str, self.seed_override))
+        limit = self.profile.limits.get("seeds")
+        seeds = (", ".join(map(str, self.seed_override)) if self.seed_override is not None
+                 else f"0, 1, ... (at most {limit} per configuration)" if limit else "as many as each paper used")
         return {
             "profile": f"{self.profile.name} ({self.profile.description})",
             "seeds": seeds,

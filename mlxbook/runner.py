@@ -92,6 +92,10 @@ def run_chapter(root: Path, name: str, parameters: dict, fresh: bool = False) ->
     seconds = time.perf_counter() - started
     if partial.exists():
         nb = nbformat.read(partial, as_version=4)
+        for cell in nb.cells:  # the provenance table already shows the parameters
+            tags = cell.metadata.get("tags", [])
+            if "injected-parameters" in tags and "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
         nb.metadata["mlxbook"] = {"fingerprint": fingerprint, "status": status, "seconds": round(seconds, 1),
                                   "parameters": parameters}
         nbformat.write(nb, partial)

@@ -51,6 +51,9 @@ class StackedModel:
         ``model.apply(lambda net, x: net.f(x), x)`` gives f(x); interval bounds go the same way.
         """
         wrapper = _Apply(self.template, fn)
+        if self.n_seeds == 1:  # one seed: a plain call on slice 0 is faster than vmap over a size-1 axis
+            out = functional_call(wrapper, {"net." + k: v[0] for k, v in self.params.items()}, tuple(a[0] for a in args))
+            return tuple(o.unsqueeze(0) for o in out) if isinstance(out, tuple) else out.unsqueeze(0)
         params = {"net." + k: v for k, v in self.params.items()}
         return vmap(lambda p, *a: functional_call(wrapper, p, a))(params, *args)
 
