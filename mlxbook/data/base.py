@@ -1,11 +1,17 @@
 """The containers every dataset returns: labelled examples with explanation masks, grouped into a task."""
 from __future__ import annotations
 
+import math
+import os
+import re
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
+
+from ..errors import ConfigError
 
 
 def item_rng(seed: int, stream: str, index: int) -> np.random.Generator:
@@ -15,6 +21,32 @@ def item_rng(seed: int, stream: str, index: int) -> np.random.Generator:
     which keeps datasets of different sizes nested (the first 10 examples of n=100 are those of n=10).
     """
     return np.random.default_rng([int(seed), zlib.crc32(stream.encode()), int(index)])
+
+
+def parse_ratio(ratio, positives: str = "positives", negatives: str = "negatives") -> tuple[int, int]:
+    """A class ratio "a:b" (positives:negatives, e.g. "1:9") as (a, b) in lowest terms, or a ConfigError."""
+    match = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", ratio) if isinstance(ratio, str) else None
+    if match is None or 0 in (int(match[1]), int(match[2])):
+        raise ConfigError(
+            f"ratio={ratio!r} is not allowed; use 'a:b' with positive integers a ({positives}) and "
+            f"b ({negatives}), e.g. '1:1' or '1:9'"
+        )
+    pos, neg = int(match[1]), int(match[2])
+    d = math.gcd(pos, neg)
+    return pos // d, neg // d
+
+
+def dataset_folder(data_root, name: str, subfolders: tuple[str, ...], layout: str) -> Path:
+    """``data_root/name`` once its ``subfolders`` exist, else a ConfigError naming what is missing and ``layout``."""
+    if data_root is None:
+        raise ConfigError(f"data_root=None: the {name} task reads its images from disk; expected layout: {layout}")
+    root = Path(data_root)
+    if not root.is_dir():
+        raise ConfigError(f"data_root={os.fspath(data_root)!r} is not an existing folder; expected layout: {layout}")
+    for sub in subfolders:
+        if not (root / name / sub).is_dir():
+            raise ConfigError(f"{root / name / sub} is missing; expected layout: {layout}")
+    return root / name
 
 
 @dataclass

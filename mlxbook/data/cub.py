@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import ConfigError, check_choice, check_int
-from .base import ExplanationData, Task, item_rng
+from .base import ExplanationData, Task, item_rng, parse_ratio
 from .shapes import EXPLANATIONS, PLACEMENTS
 
 NAME = "Bird (CUB-200-2011: Indigo Bunting vs Blue Grosbeak)"
@@ -81,7 +80,7 @@ def bird_task(
     random place ("text", A.4) or in the lower-left (red) / lower-right (green) corner ("figure",
     Fig. 8). Tests: {"test": the official test images, balanced, clean}.
     """
-    pos, neg = _parse_ratio(ratio)
+    pos, neg = parse_ratio(ratio, "Blue Grosbeaks", "Indigo Buntings")
     if n_train is not None:
         check_int("n_train", n_train, low=1)
     check_int("image_size", image_size, low=16, high=1024)
@@ -337,19 +336,6 @@ def _images(folder: str, image_size: int) -> _Birds:
         ids=np.array([r[0] for r in records]), y=np.array([r[1] for r in records], dtype=np.int64),
         is_train=np.array([r[4] for r in records]), x=x, beak=beak, has_beak=has_beak,
     )
-
-
-def _parse_ratio(ratio) -> tuple[int, int]:
-    """The ratio "a:b" (positives:negatives) as (a, b) in lowest terms."""
-    match = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", ratio) if isinstance(ratio, str) else None
-    if match is None or 0 in (int(match[1]), int(match[2])):
-        raise ConfigError(
-            f"ratio={ratio!r} is not allowed; use 'a:b' with positive integers a (positives, Blue Grosbeaks) and "
-            "b (negatives, Indigo Buntings), e.g. '1:1' or '1:9'"
-        )
-    pos, neg = int(match[1]), int(match[2])
-    d = math.gcd(pos, neg)
-    return pos // d, neg // d
 
 
 def _beak_boxes(beak: np.ndarray, side: int, size: int) -> np.ndarray:

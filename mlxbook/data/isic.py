@@ -32,7 +32,7 @@ from torchvision.transforms import InterpolationMode
 from torchvision.transforms.functional import resize
 
 from ..errors import ConfigError, check_float, check_int
-from .base import ExplanationData, Task, item_rng
+from .base import ExplanationData, Task, dataset_folder, item_rng
 
 NAME = "ISIC (skin lesions)"
 GROUP_NAMES = ("0: NPNC (no patch, not cancer)", "1: PNC (patch, not cancer)", "2: C (cancer)")
@@ -84,7 +84,7 @@ def isic_task(
         )
     if max_per_group is not None:
         check_int("max_per_group", max_per_group, low=1)
-    files = _isic_files(_isic_base(data_root))
+    files = _isic_files(dataset_folder(data_root, "ISIC", ("processed/cancer", "processed/no_cancer", "segmentation"), LAYOUT))
     chosen = _subset(files, max_per_group, seed)
     n = len(chosen)
     n_val, n_test = round(val_fraction * n), round(test_fraction * n)
@@ -136,19 +136,6 @@ def isic_task(
     }
     tests = {"test": data["test"], "test_patch_removed": removed}
     return Task(NAME, data["train"], tests, val=data.get("val"), meta=meta)
-
-
-def _isic_base(data_root) -> Path:
-    """``data_root/ISIC``, or a ConfigError that says what is missing and the expected layout."""
-    if data_root is None:
-        raise ConfigError(f"data_root=None: the ISIC task reads its images from disk; expected layout: {LAYOUT}")
-    root = Path(data_root)
-    if not root.is_dir():
-        raise ConfigError(f"data_root={os.fspath(data_root)!r} is not an existing folder; expected layout: {LAYOUT}")
-    for sub in ("processed/cancer", "processed/no_cancer", "segmentation"):
-        if not (root / "ISIC" / sub).is_dir():
-            raise ConfigError(f"{root / 'ISIC' / sub} is missing; expected layout: {LAYOUT}")
-    return root / "ISIC"
 
 
 def _isic_files(base: Path) -> list[tuple[int, Path, Path | None]]:

@@ -20,7 +20,6 @@ case of .jpeg, .jpg or .png; blank lines in split files are skipped.
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, check_choice, check_float, check_int
-from .base import ExplanationData, Task, item_rng
+from .base import ExplanationData, Task, dataset_folder, item_rng
 from .isic import IMAGE_EXTENSIONS, read_mask, read_rgb
 
 NAME = "Plant phenotyping"
@@ -81,7 +80,7 @@ def plant_task(
     check_int("cv_split", cv_split, low=0)
     check_float("val_fraction", val_fraction, low=0.0, high=1.0)
     check_choice("val_background", val_background, VAL_BACKGROUNDS)
-    base = _plant_base(data_root)
+    base = dataset_folder(data_root, "Plant", ("rgb_data", "masks", "rgb_dataset_splits"), LAYOUT)
     train_ids = _read_split(base / "rgb_dataset_splits" / f"train_{cv_split}.txt")
     test_ids = _read_split(base / "rgb_dataset_splits" / f"test_{cv_split}.txt")
     both = sorted(set(train_ids) & set(test_ids))
@@ -144,19 +143,6 @@ def plant_task(
         ),
     }
     return Task(NAME, data["train"], {"test": test}, val=val, meta=meta)
-
-
-def _plant_base(data_root) -> Path:
-    """``data_root/Plant``, or a ConfigError that says what is missing and the expected layout."""
-    if data_root is None:
-        raise ConfigError(f"data_root=None: the Plant task reads its images from disk; expected layout: {LAYOUT}")
-    root = Path(data_root)
-    if not root.is_dir():
-        raise ConfigError(f"data_root={os.fspath(data_root)!r} is not an existing folder; expected layout: {LAYOUT}")
-    for sub in ("rgb_data", "masks", "rgb_dataset_splits"):
-        if not (root / "Plant" / sub).is_dir():
-            raise ConfigError(f"{root / 'Plant' / sub} is missing; expected layout: {LAYOUT}")
-    return root / "Plant"
 
 
 def _read_split(path: Path) -> list[str]:

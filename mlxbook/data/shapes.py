@@ -9,14 +9,11 @@ them. Images are size x size (64 by default) grayscale in [0, 1], background 0. 
 """
 from __future__ import annotations
 
-import math
-import re
-
 import numpy as np
 import torch
 
 from ..errors import ConfigError, check_choice, check_int
-from .base import ExplanationData, Task, item_rng
+from .base import ExplanationData, Task, item_rng, parse_ratio
 
 EXPLANATIONS = ("all", "minority", "none")
 PLACEMENTS = ("text", "figure")
@@ -295,15 +292,7 @@ def _check_common(n_train, n_test, seed, ratio, spurious, explanations, size) ->
     if not isinstance(spurious, bool):
         raise ConfigError(f"spurious={spurious!r} must be True or False")
     check_choice("explanations", explanations, EXPLANATIONS)
-    match = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", ratio) if isinstance(ratio, str) else None
-    if match is None or 0 in (int(match[1]), int(match[2])):
-        raise ConfigError(
-            f"ratio={ratio!r} is not allowed; use 'a:b' with positive integers a (positives) and b (negatives), "
-            "e.g. '1:1' or '1:9'"
-        )
-    pos, neg = int(match[1]), int(match[2])
-    d = math.gcd(pos, neg)
-    return pos // d, neg // d
+    return parse_ratio(ratio)
 
 
 def _settings(n_train, n_test, seed, ratio, spurious, explanations, size) -> dict:
