@@ -112,6 +112,7 @@ def run(root: Path, *, profile: str | None = None, chapter: list[str] | None = N
     for name in names:
         if name not in known:
             raise ConfigError(f"chapter={name!r} is not allowed; allowed values: {', '.join(map(repr, known))}")
+    os.environ["MLXBOOK_PROGRESS"] = "0"  # the kernels inherit it: no progress bars in executed pages
     parameters = {"profile": get_profile(profile).name}
     if data_root is not None:
         parameters["data_root"] = str(Path(data_root).expanduser().resolve())

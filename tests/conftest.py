@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("MLXBOOK_PROFILE", "smoke")
+os.environ.setdefault("MLXBOOK_PROGRESS", "0")  # quiet progress bars in tests and nbval kernels
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ def _notebook(path, body):
 @pytest.fixture
 def book(tmp_path):
     (tmp_path / "notebooks").mkdir()
-    _notebook(tmp_path / "notebooks" / "good.ipynb", "print('profile is', profile)")
+    _notebook(tmp_path / "notebooks" / "good.ipynb", "print('profile is', profile, 'progress', os.environ['MLXBOOK_PROGRESS'])")
     _notebook(tmp_path / "notebooks" / "bad.ipynb", "raise RuntimeError('chapter broke')")
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/chapters/bad\n  - file: book/chapters/good\n"
@@ -38,7 +38,7 @@ def test_runs_every_chapter_past_a_failure_and_caches(book):
     first = {r.name: r for r in runner.run(book, profile="smoke")}
     assert first["bad"].status == "failed" and "chapter broke" in first["bad"].error
     assert first["good"].status == "ok"
-    assert "profile is smoke" in _stdout(book / "book" / "chapters" / "good.ipynb")
+    assert "profile is smoke progress 0" in _stdout(book / "book" / "chapters" / "good.ipynb")  # no bars in pages
     assert (book / "book" / "chapters" / "bad.ipynb").exists()  # kept, with its error, for inspection
 
     again = {r.name: r.status for r in runner.run(book, profile="smoke")}
