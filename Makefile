@@ -32,8 +32,10 @@ html: $(STAMP)
 test: $(STAMP)
 	MLXBOOK_PROFILE=smoke $(PY) -m pytest
 
+# JupyterLab refuses to run as root unless told; containers often run as root.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 clean:
 	rm -rf _build book/chapters
