@@ -43,6 +43,7 @@ LAYOUT = (
     "(not cancer), data_root/ISIC/segmentation/<name>.png|jpg (patch mask of a no_cancer image, same name "
     "without extension, patch = first channel > 100); images .jpg/.jpeg/.png"
 )
+SUBFOLDERS = ("processed/cancer", "processed/no_cancer", "segmentation")
 
 
 def has_isic(data_root) -> bool:
@@ -50,7 +51,7 @@ def has_isic(data_root) -> bool:
     if data_root is None:
         return False
     base = Path(data_root) / "ISIC"
-    return all((base / sub).is_dir() for sub in ("processed/cancer", "processed/no_cancer", "segmentation"))
+    return all((base / sub).is_dir() for sub in SUBFOLDERS)
 
 
 def isic_task(
@@ -84,7 +85,7 @@ def isic_task(
         )
     if max_per_group is not None:
         check_int("max_per_group", max_per_group, low=1)
-    files = _isic_files(dataset_folder(data_root, "ISIC", ("processed/cancer", "processed/no_cancer", "segmentation"), LAYOUT))
+    files = _isic_files(dataset_folder(data_root, "ISIC", SUBFOLDERS, LAYOUT))
     chosen = _subset(files, max_per_group, seed)
     n = len(chosen)
     n_val, n_test = round(val_fraction * n), round(test_fraction * n)

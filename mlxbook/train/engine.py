@@ -116,7 +116,7 @@ def fit(task: Task, build_model: Callable[[], nn.Module], method: Method, seeds:
     torch.manual_seed(seeds[0])  # methods that draw noise (CoRM) draw it from here, deterministically
 
     final_preds = {name: torch.zeros(s_count, len(d), dtype=torch.long, device=device) for name, d in tests.items()}
-    final_params = {k: v.detach().clone() for k, v in model.params.items()}
+    final_params = {k: v.detach().clone() for k, v in model.params.items()} if keep_model else {}
     active = torch.ones(s_count, dtype=torch.bool)
     best = torch.full((s_count,), math.inf)
     waited = torch.zeros(s_count, dtype=torch.long)
@@ -140,8 +140,8 @@ def fit(task: Task, build_model: Callable[[], nn.Module], method: Method, seeds:
         keep = active.to(device)
         for name, p in preds.items():
             final_preds[name][keep] = p[keep]
-        for k, v in model.params.items():
-            final_params[k][keep] = v.detach()[keep]
+        for k, v in final_params.items():  # only when the final models are asked for
+            v[keep] = model.params[k].detach()[keep]
         if patience is not None:
             improved = train_loss < best - min_delta
             best = torch.where(improved, train_loss, best)
