@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 
 from .device import resolve_device
-from .errors import ConfigError, check_int
-from .profiles import LIMITS, Profile, get_profile
+from .errors import ConfigError, check_choice, check_int
+from .profiles import LIMITS, PROFILES, Profile, get_profile
 from .provenance import git_commit, version_string
 
 
@@ -29,22 +29,47 @@ class Chapter:
     data_root: Path | None
     seed_override: list[int] | None
     started: float = field(default_factory=time.perf_counter)
-    scaled: dict[str, tuple[int, int]] = field(default_factory=dict)
+    scaled: dict[str, tuple] = field(default_factory=dict)
+    records: list[dict] = field(default_factory=list)
 
-    def cap(self, what: str, paper_value: int) -> int:
-        """The profile's value for ``what`` (see :data:`LIMITS`), remembered if it scales the paper down."""
-        used = self.profile.cap(what, paper_value)
+    def cap(self, what: str, paper_value: int, **tighter: int) -> int:
+        """The profile's value for ``what`` (see :data:`LIMITS`), remembered if it scales the paper down.
+
+        ``tighter`` gives this chapter a smaller budget under named profiles, e.g.
+        ``ch.cap("epochs", 100, cpu=20)`` when a chapter's grid is too big for the profile's own cap.
+        """
+        for name, value in tighter.items():
+            check_choice("profile in cap()", name, PROFILES)
+            check_int(f"{what} budget for profile {name!r}", value, low=1)
+        used = min(self.profile.cap(what, paper_value), tighter.get(self.profile.name, paper_value))
         if used < paper_value:
             self.scaled[what] = (used, paper_value)
         return used
 
-    def seeds(self, paper_seeds: int) -> list[int]:
+    def seeds(self, paper_seeds: int, **tighter: int) -> list[int]:
         """The seeds to train: the ``seeds`` parameter if given, else the first ``cap('seeds', ...)``."""
         if self.seed_override is not None:
             if len(self.seed_override) < paper_seeds:
                 self.scaled["seeds"] = (len(self.seed_override), paper_seeds)
             return list(self.seed_override)
-        return list(range(self.cap("seeds", paper_seeds)))
+        return list(range(self.cap("seeds", paper_seeds, **tighter)))
+
+    def scale(self, what: str, used, paper) -> None:
+        """Record a scale-down outside :data:`LIMITS` (image size, sizes of a curve ...) for the page's footer."""
+        self.scaled[what] = (used, paper)
+
+    def by_profile(self, **values):
+        """The value for this chapter's profile among ``values`` (keys: every profile name)."""
+        missing = sorted(set(PROFILES) - set(values))
+        if missing:
+            raise ConfigError(f"by_profile() needs a value for every profile; missing: {', '.join(missing)}")
+        return values[self.profile.name]
+
+    def compare(self, table, *, label: str, caption: str, claim: str = ""):
+        """Show a paper-vs-ours table (see :mod:`mlxbook.compare`) and record its rows for the scorecard."""
+        from .compare import show
+
+        return show(self, table, label=label, caption=caption, claim=claim)
 
     def provenance(self) -> dict[str, str]:
         """What produced this page, as label -> value."""
@@ -67,7 +92,7 @@ class Chapter:
         lines = [f"**Wall time of this chapter:** {seconds:.1f} s on {self.device}, profile `{self.profile.name}`, "
                  f"commit `{git_commit()}`."]
         if self.scaled:
-            parts = [f"{LIMITS[k]}: {u} (paper: {p})" for k, (u, p) in sorted(self.scaled.items())]
+            parts = [f"{LIMITS.get(k, k)}: {u} (paper: {p})" for k, (u, p) in sorted(self.scaled.items())]
             lines.append("**Scaled down from the papers' protocol on this page:** " + "; ".join(parts) + ".")
         else:
             lines.append("**Nothing on this page was scaled down from the papers' protocol.**")

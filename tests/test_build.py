@@ -5,7 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mlxbook import runner
+import nbformat
+
+from mlxbook import paper, runner
 
 
 def test_smoke_book_builds_with_figures(root, tmp_path):
@@ -29,3 +31,14 @@ def test_smoke_book_builds_with_figures(root, tmp_path):
             assert (html / "book" / "chapters" / src).resolve().is_file(), f"{name}: missing image {src}"
         assert "provenance of this page" in page and "Wall time of this chapter" in page
     assert (html / "book" / "bibliography.html").exists()
+
+    # every paper value a chapter showed is the number mlxbook.paper holds under the row's key
+    for name in runner.chapters(tmp_path):
+        nb = nbformat.read(tmp_path / "book" / "chapters" / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                rec = out.get("metadata", {}).get("mlxbook", {}).get("comparison")
+                for row in (rec or {}).get("rows", []):
+                    match = paper.numbers(**row["key"])
+                    assert len(match) == 1 and match.value.iloc[0] == row["paper_value"], (name, row)
+                    assert f'id="{rec["label"]}"' in (html / "book" / "chapters" / f"{name}.html").read_text()

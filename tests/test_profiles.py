@@ -69,3 +69,15 @@ def test_intro_profile_table_matches_the_code(root):
         row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
         cells = [c.strip() for c in row.strip("|").split("|")][2:]
         assert cells == [str(profile.limits.get(k, "paper's")) for k in order], name
+
+
+def test_chapter_budget_can_be_tighter_per_profile():
+    ch = chapter.start("t", profile="cpu", show=False)
+    assert ch.cap("epochs", 100, cpu=12) == 12 and ch.scaled["epochs"] == (12, 100)
+    assert chapter.start("t", profile="paper", show=False).cap("epochs", 100, cpu=12) == 100
+    assert ch.seeds(30, cpu=3) == [0, 1, 2]
+    assert ch.by_profile(smoke=1, cpu=2, paper=3) == 2
+    with pytest.raises(ConfigError, match="missing: paper"):
+        ch.by_profile(smoke=1, cpu=2)
+    with pytest.raises(ConfigError, match="gpu"):
+        ch.cap("epochs", 100, gpu=3)

@@ -1,0 +1,148 @@
+"""Paper-vs-ours tables with a verdict per row, recorded for the reproduction scorecard.
+
+A chapter builds a tidy frame of its own per-seed results whose columns name the setting the way
+:mod:`mlxbook.paper` does (``dataset``, ``n_train``, ``ratio``, ``test_set``, ``method`` ...) and
+calls :func:`against_paper` with the paper's rows from :func:`mlxbook.paper.numbers`. Every paper
+number therefore comes from that one module; nothing is typed into a chapter.
+
+Verdict of a row (the issue's rule: same ordering of methods, gap within the spread):
+
+* **value**: ``|ours - paper| <= max(2 * std_ours, 2 * std_paper, tol)``; ``tol`` (default 0.03,
+  three accuracy points) stands for the rounding and seed noise the papers do not report.
+* **ordering**: for every other method of the same group (same setting, different method) that both
+  we and the paper report, our difference has the paper's sign, unless the paper's own gap is
+  below ``tol`` (then the paper states no ordering to reproduce).
+* ``supported`` when both hold, ``partly`` when one holds, ``not supported`` when neither does,
+  and ``needs data`` / ``not run`` when we have no number (the reason is shown).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+from .paper import KEY
+
+SUPPORTED, PARTLY, NOT_SUPPORTED = "supported", "partly", "not supported"
+VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, "needs data", "not run")
+MARKS = {SUPPORTED: "✓ supported", PARTLY: "◐ partly", NOT_SUPPORTED: "✗ not supported"}
+
+
+def summarise(per_seed: pd.DataFrame, on: list[str], value: str = "accuracy") -> pd.DataFrame:
+    """Mean, sample std and seed count of ``value`` per combination of ``on``."""
+    missing = sorted(set(on + [value]) - set(per_seed.columns))
+    if missing:
+        raise ConfigError(f"our results have no column {', '.join(map(repr, missing))}; columns: {list(per_seed.columns)}")
+    g = per_seed.groupby(on, dropna=False)[value]
+    out = g.agg(ours="mean", ours_std="std", seeds="count").reset_index()
+    out["ours_std"] = out["ours_std"].fillna(0.0)
+    return out
+
+
+def _norm(df: pd.DataFrame, on: list[str]) -> pd.DataFrame:
+    """Key columns as plain objects so that 50 (Int64) and 50 (int) or None and NaN merge."""
+    df = df.copy()
+    for c in on:
+        df[c] = [None if (v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA) else
+                 (int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v) for v in df[c]]
+    return df
+
+
+def against_paper(paper: pd.DataFrame, per_seed: pd.DataFrame, *, on: list[str], value: str = "accuracy",
+                  group: list[str] | None = None, tol: float = 0.03, missing: str | dict = "not run",
+                  profile: str = "") -> pd.DataFrame:
+    """One row per paper number: the paper's value, ours (mean, std, seeds) and the verdict.
+
+    ``on`` are the columns shared by ``paper`` rows and ``per_seed`` results; ``group`` (default:
+    ``on`` without ``method``) defines which rows compete in the ordering check. ``missing`` is the
+    reason shown where we have no number: a string, or a dict from ``dataset`` to reason.
+    """
+    if paper.empty:
+        raise ConfigError("against_paper() got no paper rows; check the filters passed to mlxbook.paper.numbers()")
+    unknown = sorted(set(on) - set(paper.columns))
+    if unknown:
+        raise ConfigError(f"on={on!r}: the paper's table has no column {', '.join(unknown)}")
+    group = [c for c in on if c != "method"] if group is None else group
+    ours = summarise(per_seed, on, value) if len(per_seed) else pd.DataFrame(columns=on + ["ours", "ours_std", "seeds"])
+    table = _norm(paper, on).merge(_norm(ours, on), on=on, how="left")
+    table["seeds"] = table["seeds"].fillna(0).astype(int)
+    verdicts = []
+    for i, row in table.iterrows():
+        if row["seeds"] == 0:
+            reason = missing.get(row.get("dataset"), "not run") if isinstance(missing, dict) else missing
+            verdicts.append(("needs data" if reason.startswith("needs") else "not run", reason))
+            continue
+        paper_std = 0.0 if pd.isna(row["std"]) else float(row["std"])
+        close = abs(row["ours"] - row["value"]) <= max(2 * row["ours_std"], 2 * paper_std, tol)
+        same = (table[group].astype(str) == row[group].astype(str)).all(axis=1) & (table.index != i)
+        others = table[same & (table["seeds"] > 0)]
+        ordered = all(abs(row["value"] - o["value"]) < tol or np.sign(row["ours"] - o["ours"]) == np.sign(row["value"] - o["value"])
+                      for _, o in others.iterrows())
+        verdict = SUPPORTED if close and ordered else PARTLY if close or ordered else NOT_SUPPORTED
+        why = [] if close else [f"gap {row['ours'] - row['value']:+.3f} beyond the spread"]
+        why += [] if ordered else ["ordering of methods differs"]
+        verdicts.append((verdict, "; ".join(why)))
+    table["verdict"] = [v for v, _ in verdicts]
+    table["why"] = [w for _, w in verdicts]
+    table["profile"] = profile
+    return table
+
+
+def _fmt(mean, std) -> str:
+    if mean is None or pd.isna(mean):
+        return "–"
+    return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
+
+
+def markdown(table: pd.DataFrame, *, label: str, caption: str, show: list[str] | None = None) -> str:
+    """The table as Markdown under a bold caption, anchored by an HTML id ``label`` for links to it.
+
+    (MyST directives and labels are not parsed in cell outputs, hence a plain anchor.)
+    """
+    show = show or [c for c in ["dataset", "condition", "n_train", "ratio", "test_set", "method", "epoch"]
+                    if c in table.columns and table[c].notna().any() and table[c].nunique(dropna=False) > 1]
+    head = show + ["paper", "ours (mean ± std)", "seeds", "verdict"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in table.iterrows():
+        if r["verdict"] in ("needs data", "not run"):
+            verdict = r["why"]
+        else:
+            verdict = MARKS[r["verdict"]] + (f" ({r['why']})" if r["why"] else "")
+        cells = ["–" if pd.isna(r[c]) else str(r[c]) for c in show]
+        cells += [_fmt(r["value"], r["std"]), _fmt(r["ours"], r["ours_std"]) if r["seeds"] else "–",
+                  str(r["seeds"]), verdict]
+        lines.append("| " + " | ".join(cells) + " |")
+    return f'<a id="{label}"></a>\n\n**{caption}**\n\n' + "\n".join(lines)
+
+
+def counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many rows got each verdict."""
+    return {v: int((table["verdict"] == v).sum()) for v in VERDICTS if (table["verdict"] == v).any()}
+
+
+def record(table: pd.DataFrame, *, label: str, caption: str, claim: str, profile: str) -> dict:
+    """The JSON-able record of a comparison table (stored in the output's metadata for the scorecard)."""
+    rows = []
+    for _, r in table.iterrows():
+        key = {k: (None if pd.isna(r[k]) else (int(r[k]) if isinstance(r[k], (int, np.integer)) else r[k]))
+               for k in KEY if k in r.index}
+        rows.append({"key": key, "paper_value": float(r["value"]),
+                     "paper_std": None if pd.isna(r["std"]) else float(r["std"]),
+                     "ours": None if not r["seeds"] else float(r["ours"]),
+                     "ours_std": None if not r["seeds"] else float(r["ours_std"]),
+                     "seeds": int(r["seeds"]), "verdict": r["verdict"], "why": r["why"]})
+    return {"label": label, "caption": caption, "claim": claim, "profile": profile, "rows": rows}
+
+
+def show(ch, table: pd.DataFrame, *, label: str, caption: str, claim: str = "") -> None:
+    """Display ``table`` (from :func:`against_paper`) with its verdict counts; record it in the output."""
+    from IPython.display import Markdown, display
+
+    tally = counts(table)
+    summary = ", ".join(f"{n} {v}" for v, n in tally.items())
+    text = markdown(table, label=label, caption=f"{caption} Profile `{ch.profile.name}`; verdicts: {summary}.")
+    rec = record(table, label=label, caption=caption, claim=claim, profile=ch.profile.name)
+    ch.records.append(rec)
+    display(Markdown(text), metadata={"mlxbook": {"comparison": rec}})
