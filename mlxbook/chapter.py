@@ -6,6 +6,7 @@ Every chapter begins with ``ch = chapter.start(...)`` right after its ``paramete
 """
 from __future__ import annotations
 
+import os
 import platform
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,9 @@ from .device import resolve_device
 from .errors import ConfigError, check_choice, check_int
 from .profiles import LIMITS, PROFILES, Profile, get_profile
 from .provenance import git_commit, version_string
+
+LAB_URL = "http://localhost:8888/lab/tree/"
+"""Where ``make lab`` serves ``notebooks/`` (JupyterLab's default port)."""
 
 
 @dataclass
@@ -76,13 +80,26 @@ class Chapter:
         limit = self.profile.limits.get("seeds")
         seeds = (", ".join(map(str, self.seed_override)) if self.seed_override is not None
                  else f"0, 1, ... (at most {limit} per configuration)" if limit else "as many as each paper used")
-        return {
+        rows = {
             "profile": f"{self.profile.name} ({self.profile.description})",
             "seeds": seeds,
             "device": f"{self.device} (torch {torch.__version__}, Python {platform.python_version()})",
             "code": version_string(),
             "data_root": str(self.data_root) if self.data_root else "none (synthetic and bundled data only)",
         }
+        name = os.environ.get("MLXBOOK_CHAPTER")
+        if name:  # set by the runner: tell the reader how to rerun this page
+            rows["run it yourself"] = (f"`make lab` in a checkout, then open <a href=\"{LAB_URL}{name}.ipynb\">"
+                                       f"notebooks/{name}.ipynb</a> (`make book` reruns every chapter)")
+        return rows
+
+    def claim(self, *, paper: str, label: str, claim: str, paper_says: str, ours: str, verdict: str,
+              why: str = "") -> None:
+        """Show and record a verdict on a claim outside the tables (see :func:`mlxbook.compare.show_claim`)."""
+        from .compare import show_claim
+
+        show_claim(self, paper=paper, label=label, claim=claim, paper_says=paper_says, ours=ours, verdict=verdict,
+                   why=why)
 
     def finish(self):
         """Show the chapter's wall time and everything it scaled down from the papers' protocols."""

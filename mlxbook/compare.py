@@ -146,3 +146,26 @@ def show(ch, table: pd.DataFrame, *, label: str, caption: str, claim: str = "") 
     rec = record(table, label=label, caption=caption, claim=claim, profile=ch.profile.name)
     ch.records.append(rec)
     display(Markdown(text), metadata={"mlxbook": {"comparison": rec}})
+
+
+def show_claim(ch, *, paper: str, label: str, claim: str, paper_says: str, ours: str, verdict: str,
+               why: str = "") -> None:
+    """Display one claim that is not a table row (a figure's message, a theorem) with our evidence and verdict.
+
+    ``paper`` is one of :data:`mlxbook.paper.PAPERS`; the record goes to the scorecard like a table row.
+    """
+    from IPython.display import Markdown, display
+
+    from .paper import PAPERS
+
+    if paper not in PAPERS:
+        raise ConfigError(f"paper={paper!r} is not allowed; allowed: {', '.join(PAPERS)}")
+    if verdict not in VERDICTS:
+        raise ConfigError(f"verdict={verdict!r} is not allowed; allowed: {', '.join(VERDICTS)}")
+    rec = {"paper": paper, "label": label, "claim": claim, "paper_says": paper_says, "ours": ours, "verdict": verdict,
+           "why": why, "profile": ch.profile.name}
+    ch.records.append(rec)
+    mark = MARKS.get(verdict, verdict)
+    text = (f'<a id="{label}"></a>\n\n| claim | paper | ours (profile `{ch.profile.name}`) | verdict |\n|---|---|---|---|\n'
+            f"| {claim} | {paper_says} | {ours} | {mark}{f' ({why})' if why else ''} |")
+    display(Markdown(text), metadata={"mlxbook": {"claim": rec}})

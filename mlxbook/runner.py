@@ -3,6 +3,8 @@
 ``notebooks/<name>.ipynb`` is executed into ``book/chapters/<name>.ipynb``. A chapter whose source, package
 code, parameters and profile are unchanged since its last successful run is not executed again
 (``fresh=True`` forces it). A failing chapter is recorded and the runner goes on with the next one.
+A chapter that reads the others' results (the scorecard: ``"mlxbook": {"after_chapters": true}`` in its
+notebook metadata) runs after them, and is re-executed whenever one of them changed.
 """
 from __future__ import annotations
 
@@ -54,10 +56,18 @@ def chapters(root: Path) -> list[str]:
     return [f[len(prefix):].removesuffix(".ipynb") for f in files if f.startswith(prefix)]
 
 
-def _fingerprint(source: Path, parameters: dict) -> str:
+def after_chapters(root: Path, name: str) -> bool:
+    """Whether chapter ``name`` summarises the other chapters (so runs after them)."""
+    nb = nbformat.read(Path(root) / SOURCE_DIR / f"{name}.ipynb", as_version=4)
+    return bool(nb.metadata.get("mlxbook", {}).get("after_chapters"))
+
+
+def _fingerprint(source: Path, parameters: dict, upstream: list[Path] = ()) -> str:
     digest = hashlib.sha256(source.read_bytes())
     digest.update(code_fingerprint().encode())
     digest.update(json.dumps(parameters, sort_keys=True).encode())
+    for path in upstream:  # the executed chapters a summary page reads
+        digest.update(path.name.encode() + str(_recorded(path).get("fingerprint") if path.exists() else None).encode())
     return digest.hexdigest()
 
 
@@ -74,7 +84,9 @@ def run_chapter(root: Path, name: str, parameters: dict, fresh: bool = False) ->
 
     source = root / SOURCE_DIR / f"{name}.ipynb"
     output = root / OUTPUT_DIR / f"{name}.ipynb"
-    fingerprint = _fingerprint(source, parameters)
+    upstream = ([root / OUTPUT_DIR / f"{n}.ipynb" for n in chapters(root) if n != name]
+                if after_chapters(root, name) else [])
+    fingerprint = _fingerprint(source, parameters, upstream)
     recorded = _recorded(output) if output.exists() else {}
     if not fresh and recorded.get("fingerprint") == fingerprint and recorded.get("status") == "ok":
         return ChapterRun(name, "cached", 0.0)
@@ -82,6 +94,7 @@ def run_chapter(root: Path, name: str, parameters: dict, fresh: bool = False) ->
     partial = output.with_suffix(".partial.ipynb")
     started = time.perf_counter()
     status, error = "ok", ""
+    os.environ["MLXBOOK_CHAPTER"] = name  # the kernel inherits it: the page links to its own source
     try:
         papermill.execute_notebook(
             str(source), str(partial), parameters=parameters, cwd=str(output.parent),
@@ -118,6 +131,7 @@ def run(root: Path, *, profile: str | None = None, chapter: list[str] | None = N
         parameters["data_root"] = str(Path(data_root).expanduser().resolve())
     if device is not None:
         parameters["device"] = device
+    names = sorted(names, key=lambda n: after_chapters(root, n))  # stable: book order otherwise
     return [run_chapter(root, name, parameters, fresh) for name in names]
 
 

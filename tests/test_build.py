@@ -1,44 +1,49 @@
 """The whole pipeline on the smoke profile: runner, then jupyter-book build, gives a page per chapter."""
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 
-from mlxbook import paper, runner
+from mlxbook import paper, runner, scorecard
 
 
-def test_smoke_book_builds_with_figures(root, tmp_path):
-    for name in ["_config.yml", "_toc.yml"]:
-        shutil.copy(root / name, tmp_path / name)
-    shutil.copytree(root / "notebooks", tmp_path / "notebooks")
-    shutil.copytree(root / "book", tmp_path / "book", ignore=shutil.ignore_patterns("chapters"))
-
-    runs = runner.run(tmp_path, profile="smoke")
+def test_smoke_book_builds_with_figures(smoke_book):
+    tree, html, runs, build = smoke_book
     assert all(r.status == "ok" for r in runs), runner.summary(runs)
-
-    jb = Path(sys.executable).parent / "jupyter-book"
-    build = subprocess.run([str(jb), "build", str(tmp_path), "-W", "--keep-going"], capture_output=True, text=True)
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-4000:]
-    html = tmp_path / "_build" / "html"
-    for name in runner.chapters(tmp_path):
+    for name in runner.chapters(tree):
         page = (html / "book" / "chapters" / f"{name}.html").read_text()
         images = re.findall(r'<img[^>]+src="([^"]+\.png)"', page)
-        assert images, f"{name}: no figures"
+        assert images or name == "scorecard", f"{name}: no figures"
         for src in images:
             assert (html / "book" / "chapters" / src).resolve().is_file(), f"{name}: missing image {src}"
         assert "provenance of this page" in page and "Wall time of this chapter" in page
+        assert f"lab/tree/{name}.ipynb" in page, f"{name}: no link to open the chapter in JupyterLab"
     assert (html / "book" / "bibliography.html").exists()
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert "mathjax/tex-chtml.js" in (html / "book" / "intro.html").read_text()
 
-    # every paper value a chapter showed is the number mlxbook.paper holds under the row's key
-    for name in runner.chapters(tmp_path):
-        nb = nbformat.read(tmp_path / "book" / "chapters" / f"{name}.ipynb", as_version=4)
-        for cell in nb.cells:
-            for out in cell.get("outputs", []):
-                rec = out.get("metadata", {}).get("mlxbook", {}).get("comparison")
-                for row in (rec or {}).get("rows", []):
-                    match = paper.numbers(**row["key"])
-                    assert len(match) == 1 and match.value.iloc[0] == row["paper_value"], (name, row)
-                    assert f'id="{rec["label"]}"' in (html / "book" / "chapters" / f"{name}.html").read_text()
+
+def test_paper_values_shown_come_from_mlxbook_paper(smoke_book):
+    tree, html, runs, _ = smoke_book
+    for name in runner.chapters(tree):
+        page = (html / "book" / "chapters" / f"{name}.html").read_text()
+        for kind, rec in scorecard.records(tree / "book" / "chapters" / f"{name}.ipynb"):
+            assert f'id="{rec["label"]}"' in page, (name, rec["label"])
+            for row in rec.get("rows", []):
+                match = paper.numbers(**row["key"])
+                assert len(match) == 1 and match.value.iloc[0] == row["paper_value"], (name, row)
+
+
+def test_every_scorecard_row_points_at_a_recorded_result(smoke_book):
+    tree, html, runs, _ = smoke_book
+    executed = tree / "book" / "chapters"
+    table = scorecard.collect(executed, runner.chapters(tree))
+    assert len(table) > 0
+    page = (html / "book" / "chapters" / "scorecard.html").read_text()
+    links = re.findall(r'<a href="([a-z_0-9]+)\.html#([^"]+)">', page)
+    assert len(links) == len(table), "one link per verdict row"
+    recorded = {(name, rec["label"]) for name in runner.chapters(tree) if name != "scorecard"
+                for _, rec in scorecard.records(executed / f"{name}.ipynb")}
+    for name, label in links:
+        assert (name, label) in recorded, f"scorecard row links to {name}#{label}, which no chapter recorded"
+        assert f'id="{label}"' in (html / "book" / "chapters" / f"{name}.html").read_text()

@@ -65,3 +65,19 @@ def test_cli_exit_codes(book):
     assert ok.returncode == 0, ok.stderr
     bad_profile = subprocess.run(cli[:-1] + ["gpu"], capture_output=True, text=True)
     assert bad_profile.returncode == 2 and "profile='gpu'" in bad_profile.stderr and "Traceback" not in bad_profile.stderr
+
+
+def test_a_summary_chapter_runs_last_and_follows_the_others(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "summary.ipynb", "print('chapter', os.environ['MLXBOOK_CHAPTER'])")
+    nb = nbformat.read(tmp_path / "notebooks" / "summary.ipynb", as_version=4)
+    nb.metadata["mlxbook"] = {"after_chapters": True}
+    nbformat.write(nb, tmp_path / "notebooks" / "summary.ipynb")
+    _notebook(tmp_path / "notebooks" / "work.ipynb", "x = 1")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/chapters/summary\n  - file: book/chapters/work\n")
+    assert [r.name for r in runner.run(tmp_path, profile="smoke")] == ["work", "summary"]
+    assert "chapter summary" in _stdout(tmp_path / "book" / "chapters" / "summary.ipynb")
+    assert {r.name: r.status for r in runner.run(tmp_path, profile="smoke")} == {"work": "cached", "summary": "cached"}
+    _notebook(tmp_path / "notebooks" / "work.ipynb", "x = 2")  # a chapter changed: the summary follows it
+    assert {r.name: r.status for r in runner.run(tmp_path, profile="smoke")} == {"work": "ok", "summary": "ok"}

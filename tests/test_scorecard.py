@@ -1,0 +1,47 @@
+"""The scorecard reads the verdicts chapters recorded, and nothing else."""
+import nbformat
+import pandas as pd
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from mlxbook import compare, paper, scorecard
+from mlxbook.chapter import start
+
+
+def _executed(path, outputs):
+    nb = new_notebook(cells=[new_code_cell("", outputs=outputs)])
+    nbformat.write(nb, path)
+
+
+def test_collects_table_rows_and_claims_with_links(tmp_path):
+    rows = paper.numbers("two_stage", table="Table 5", dataset="triangle", n_train=10, ratio="1:1", test_set="test")
+    ours = pd.DataFrame([{"dataset": "triangle", "n_train": 10, "ratio": "1:1", "test_set": "test", "method": "erm",
+                          "seed": 0, "accuracy": 0.6}])
+    table = compare.against_paper(rows, ours, on=["dataset", "n_train", "ratio", "test_set", "method"])
+    rec = compare.record(table, label="tab-t5", caption="Table 5", claim="", profile="cpu")
+    claim = {"paper": "rrr", "label": "claim-x", "claim": "c", "paper_says": "p", "ours": "o", "verdict": "partly",
+             "why": "w", "profile": "cpu"}
+    _executed(tmp_path / "a.ipynb", [new_output("display_data", data={"text/markdown": "t"},
+                                                metadata={"mlxbook": {"comparison": rec}})])
+    _executed(tmp_path / "b.ipynb", [new_output("display_data", data={"text/markdown": "t"},
+                                                metadata={"mlxbook": {"claim": claim}}),
+                                     new_output("stream", text="no record here")])
+    card = scorecard.collect(tmp_path, ["a", "b", "missing"])
+    assert len(card) == len(rows) + 1
+    assert set(card.verdict) == {"supported", "not run", "partly"}
+    text = scorecard.markdown(card)
+    assert text.count('<a href="a.html#tab-t5">') == len(rows) and '<a href="b.html#claim-x">' in text
+    assert scorecard.tally(card).values.sum() == len(card)
+
+
+def test_claims_are_recorded_on_the_chapter(monkeypatch):
+    import pytest
+
+    from mlxbook.errors import ConfigError
+
+    ch = start("t", profile="smoke", show=False)
+    ch.claim(paper="rrr", label="c1", claim="x", paper_says="y", ours="z", verdict="supported")
+    assert ch.records[-1]["label"] == "c1"
+    with pytest.raises(ConfigError, match="verdict='maybe'"):
+        ch.claim(paper="rrr", label="c2", claim="x", paper_says="y", ours="z", verdict="maybe")
+    with pytest.raises(ConfigError, match="paper='x'"):
+        ch.claim(paper="x", label="c2", claim="x", paper_says="y", ours="z", verdict="supported")
