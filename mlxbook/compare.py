@@ -101,7 +101,7 @@ def markdown(table: pd.DataFrame, *, label: str, caption: str, show: list[str] |
 
     (MyST directives and labels are not parsed in cell outputs, hence a plain anchor.)
     """
-    show = show or [c for c in ["dataset", "condition", "n_train", "ratio", "test_set", "method", "epoch"]
+    show = show or [c for c in ["dataset", "condition", "n_train", "ratio", "test_set", "method", "metric", "epoch"]
                     if c in table.columns and table[c].notna().any() and table[c].nunique(dropna=False) > 1]
     head = show + ["paper", "ours (mean ± std)", "seeds", "verdict"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
