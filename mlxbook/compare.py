@@ -169,3 +169,39 @@ def show_claim(ch, *, paper: str, label: str, claim: str, paper_says: str, ours:
     text = (f'<a id="{label}"></a>\n\n| claim | paper | ours (profile `{ch.profile.name}`) | verdict |\n|---|---|---|---|\n'
             f"| {claim} | {paper_says} | {ours} | {mark}{f' ({why})' if why else ''} |")
     display(Markdown(text), metadata={"mlxbook": {"claim": rec}})
+
+
+def show_claims(ch, table: pd.DataFrame, *, paper: str, label: str, caption: str) -> None:
+    """Display a table of claims (columns claim, ours, verdict; optional where, paper_says, why), record each.
+
+    The claims-table form of :func:`show_claim`: one anchor ``label`` for the table, one scorecard row per claim.
+    """
+    from IPython.display import Markdown, display
+
+    from .paper import PAPERS
+
+    if paper not in PAPERS:
+        raise ConfigError(f"paper={paper!r} is not allowed; allowed: {', '.join(PAPERS)}")
+    missing = sorted({"claim", "ours", "verdict"} - set(table.columns))
+    if missing:
+        raise ConfigError(f"a claims table needs the columns claim, ours, verdict; missing: {', '.join(missing)}")
+    bad = sorted(set(table["verdict"]) - set(VERDICTS))
+    if bad:
+        raise ConfigError(f"verdict {', '.join(map(repr, bad))} is not allowed; allowed: {', '.join(VERDICTS)}")
+    recs = []
+    for r in table.to_dict("records"):
+        claim = f"{r['where']}: {r['claim']}" if r.get("where") else r["claim"]
+        recs.append({"paper": paper, "label": label, "claim": claim, "paper_says": str(r.get("paper_says", "")),
+                     "ours": str(r["ours"]), "verdict": r["verdict"], "why": str(r.get("why", "") or ""),
+                     "profile": ch.profile.name})
+    ch.records.extend(recs)
+    cols = [c for c in ["where", "claim", "paper_says", "ours", "verdict", "why"] if c in table.columns]
+    head = {"where": "where", "claim": "claim", "paper_says": "paper", "ours": f"ours (profile `{ch.profile.name}`)",
+            "verdict": "verdict", "why": "rule or reason"}
+    lines = ["| " + " | ".join(head[c] for c in cols) + " |", "|" + "---|" * len(cols)]
+    for r in table.to_dict("records"):
+        cells = [MARKS.get(r[c], r[c]) if c == "verdict" else str(r[c]) for c in cols]
+        lines.append("| " + " | ".join(c.replace("|", "/").replace("\n", " ") for c in cells) + " |")
+    tally = ", ".join(f"{n} {v}" for v, n in table["verdict"].value_counts().items())
+    text = f'<a id="{label}"></a>\n\n**{caption} Profile `{ch.profile.name}`; verdicts: {tally}.**\n\n' + "\n".join(lines)
+    display(Markdown(text), metadata={"mlxbook": {"claims": recs}})

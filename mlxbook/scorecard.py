@@ -34,6 +34,7 @@ def records(path: Path) -> list[tuple[str, dict]]:
         for out in cell.get("outputs", []):
             meta = out.get("metadata", {}).get("mlxbook", {})
             found += [(kind, meta[kind]) for kind in ("comparison", "claim") if kind in meta]
+            found += [("claim", rec) for rec in meta.get("claims", [])]
     return found
 
 

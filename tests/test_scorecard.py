@@ -45,3 +45,23 @@ def test_claims_are_recorded_on_the_chapter(monkeypatch):
         ch.claim(paper="rrr", label="c2", claim="x", paper_says="y", ours="z", verdict="maybe")
     with pytest.raises(ConfigError, match="paper='x'"):
         ch.claim(paper="x", label="c2", claim="x", paper_says="y", ours="z", verdict="supported")
+
+
+def test_a_claims_table_gives_one_scorecard_row_per_claim(tmp_path):
+    import pytest
+
+    from mlxbook.errors import ConfigError
+
+    ch = start("t", profile="smoke", show=False)
+    table = pd.DataFrame({"where": ["Fig 1", "Fig 2"], "claim": ["a", "b"], "ours": ["x", "y"],
+                          "verdict": ["supported", "not supported"]})
+    compare.show_claims(ch, table, paper="ibp_ex", label="claims-t", caption="c")
+    assert [r["claim"] for r in ch.records] == ["Fig 1: a", "Fig 2: b"]
+    _executed(tmp_path / "c.ipynb", [new_output("display_data", data={"text/markdown": "t"},
+                                                metadata={"mlxbook": {"claims": ch.records}})])
+    card = scorecard.collect(tmp_path, ["c"])
+    assert list(card.verdict) == ["supported", "not supported"] and set(card.label) == {"claims-t"}
+    with pytest.raises(ConfigError, match="missing: ours"):
+        compare.show_claims(ch, table.drop(columns="ours"), paper="ibp_ex", label="x", caption="c")
+    with pytest.raises(ConfigError, match="'likely'"):
+        compare.show_claims(ch, table.assign(verdict="likely"), paper="ibp_ex", label="x", caption="c")

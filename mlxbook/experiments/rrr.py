@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import re
 import time
 from functools import partial
 from pathlib import Path
@@ -726,6 +727,12 @@ class Claims:
     def frame(self, where: str | None = None) -> pd.DataFrame:
         df = pd.DataFrame(self.rows, columns=["where", "claim", "paper", "ours", "verdict"])
         return df if where is None else df[df["where"].str.startswith(where)]
+
+    def show(self, ch, where: str) -> None:
+        """Show the claims of ``where`` and record them for the book's scorecard (``ch.claims``)."""
+        slug = re.sub(r"[^a-z0-9]+", "-", where.lower()).strip("-")
+        ch.claims(self.frame(where).rename(columns={"paper": "paper_says"}), paper=PAPER, label=f"claims-{slug}",
+                  caption=f"Claims of {where}.")
 
     def markdown(self, where: str | None = None) -> str:
         df = self.frame(where)
