@@ -23,7 +23,7 @@ SMALL = {
 # Default configurations: input shape, N, number of classes.
 DEFAULT = {
     "shape_cnn": ({}, (1, 64, 64), 2048, 2),
-    "bird_cnn": ({}, (3, 64, 64), 8192, 2),
+    "bird_cnn": ({}, (3, 64, 64), 512, 2),  # pooling by 4: N = 32 * 4 * 4
     "mlp": ({"in_features": 2, "hidden": (50, 50, 50)}, (2,), 50, 2),
     "heo_cnn": ({}, (1, 28, 28), 3136, 10),
     "heo_mlp": ({}, (1, 28, 28), 512, 10),
@@ -148,6 +148,8 @@ def test_same_seed_same_init(key):
         ("bird_cnn", {"image_size": 30}, "image_size"),
         ("bird_cnn", {"in_channels": 0}, "in_channels"),
         ("bird_cnn", {"n_classes": 1}, "n_classes"),
+        ("bird_cnn", {"image_size": 40}, "image_size"),  # pooling by 4 twice: divisible by 16
+        ("bird_cnn", {"pool": 1}, "pool"),
         ("mlp", {"in_features": 0}, "in_features"),
         ("mlp", {"in_features": 4, "hidden": (50, -1)}, "hidden"),
         ("mlp", {"in_features": 4, "hidden": "50"}, "hidden"),

@@ -42,9 +42,10 @@ DEFAULTS_CHOSEN = {
         "init": _INIT,
     },
     "bird_cnn": {
-        "blocks": "2 x [Conv2d 3x3, padding 1 -> ReLU -> MaxPool2d 2]; the paper says only '2 convolutional layers and 1 FC layer' (App. B.2)",
+        "blocks": "2 x [Conv2d 3x3, padding 1 -> ReLU -> MaxPool2d 4]; the paper says only '2 convolutional layers and 1 FC layer' (App. B.2)",
         "widths": "16, 32 channels (not given in the paper)",
-        "input": "3 x 64 x 64 (the paper crops to the bird's box and resizes, size not given); N = 32 * 16 * 16 = 8192 features, so m has about 67 million parameters",
+        "pooling": "max-pool by 4 after each conv layer (by 2 as in shape_cnn would give N = 8192 at 64x64 and a 67-million-parameter m)",
+        "input": "3 x 64 x 64 (the paper crops to the bird's box and resizes, size not given); N = 32 * 4 * 4 = 512 features, so m has about 263 thousand parameters",
         "classifier": "c = one Linear(N, 2), the paper's single FC layer",
         "mapping": _MAPPING_INIT,
         "init": _INIT,

@@ -1,0 +1,400 @@
+"""The two-stage method itself (Sec 2.3, Alg. 1), its ablations (App. C, Table 3), sample complexity (Table 4)
+and the cost analysis of App. D.
+
+* Table 3 trains Ours, "No Mapping Layer" and "Joint Opt" once per setting for ``epochs`` epochs and
+  reads the paper's checkpoints (20 and 40 epochs; Bird 20 and 80) off the per-epoch test curves;
+  "convergence" is each seed's final model (early stopping on the training loss where the budget
+  has a ``patience``, else the last epoch).
+* Table 4 (clean test accuracy against training-set size, No expl vs Ours) repeats Table 5's balanced
+  numbers, so its cells are exactly those of :func:`~mlxbook.experiments.two_stage.table5_specs` at
+  ratio 1:1 and are shared with the baselines chapter.
+* App. D prices an image's label at 1.2 cents and its explanation at 3.6 cents (from
+  :mod:`mlxbook.paper`): :func:`cost_frame` turns Table 4 into accuracy against annotation cost and
+  :func:`size_reduction` reads off how many fewer images Ours needs for the accuracy No expl reaches.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from functools import partial
+
+import torch
+
+from .. import compare, paper
+from ..data import has_cub, load
+from ..data.base import ExplanationData
+from ..methods import build_method
+from ..methods.base import Batch
+from ..models import build_model
+from ..train.grid import GridResult, RunSpec, run_grid
+from ..train.stacked import StackedModel
+from . import baselines
+from .two_stage import ABLATION_METHODS, METHOD_LABELS, Budget, method_of, spec, table5_specs, tidy
+
+PAPER = "two_stage"
+CONVERGENCE = "convergence"
+MAX_EPOCHS = 100
+"""Our stand-in for "at convergence" (the paper trains "with early stopping" and gives no maximum)."""
+PATIENCE = 10
+"""Epochs without improvement of the training loss before a seed stops (paper profile; ours, not the paper's)."""
+NEEDS_CUB = "needs CUB-200-2011 at data_root"
+TABLE4_METHODS = ("erm", "two_stage")
+_CB = sns.color_palette("colorblind", 10)
+PALETTE = {"erm": _CB[0], "rrr": _CB[1], "two_stage": _CB[2], "two_stage_no_mapping": _CB[3],
+           "two_stage_joint": _CB[4], "focal": _CB[8], "two_stage_sparse": _CB[9]}
+
+
+def paper_sizes(table: str) -> dict[str, tuple[int, ...]]:
+    """The training-set sizes of a table of the paper, per dataset (read from :mod:`mlxbook.paper`)."""
+    rows = paper.numbers(PAPER, table=table)
+    return {d: tuple(sorted(int(n) for n in g.n_train.unique())) for d, g in rows.groupby("dataset")}
+
+
+def checkpoints(dataset: str) -> tuple[int, ...]:
+    """Table 3's epoch checkpoints: (20, 40) on the synthetic data, (20, 80) on Bird (Table 3 caption)."""
+    return tuple(paper.fact(PAPER, "ablation_epochs_bird" if dataset == "bird" else "ablation_epochs_synthetic"))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the chapter runs under its profile: the budgets and sizes of Table 3 and Table 4."""
+
+    ablation: Budget
+    ablation_sizes: dict
+    table4: Budget
+    table4_sizes: dict
+    data_root: str | None
+    bird: bool
+
+
+def plan(ch, data_root=None) -> Plan:
+    """The chapter's budget, every scale-down declared on ``ch`` (shown by ``ch.finish()``).
+
+    cpu: Table 3 on Triangle 50 and Fox vs Cat 100 only, 30 epochs (profile cap; so no 40-epoch
+    checkpoint and "convergence" means "after 30 epochs"), 100 test images. Table 4 uses the budget of
+    Table 5's grid, :func:`mlxbook.experiments.baselines.budget` (the same RunSpecs, so the cells are
+    shared with the baselines chapter), on the sizes of that grid that Table 4 lists.
+    """
+    t3, t4 = paper_sizes("Table 3"), paper_sizes("Table 4")
+    seeds = tuple(ch.seeds(paper.fact(PAPER, "n_models"), cpu=3))
+    image = ch.by_profile(smoke=32, cpu=32, paper=paper.fact(PAPER, "image_size"))
+    if image < paper.fact(PAPER, "image_size"):
+        ch.scale("image side (px)", image, paper.fact(PAPER, "image_size"))
+    epochs = ch.cap("epochs", MAX_EPOCHS)
+    n_test = ch.cap("n_test", 1000, cpu=100)
+    ab_sizes = ch.by_profile(smoke={"triangle": (10,), "bird": (30,)},
+                             cpu={"triangle": (50,), "fox_cat": (100,), "bird": (30, 60)}, paper=t3)
+    # Table 5's budget, declared on a shadow chapter so that its scale-downs do not overwrite ours
+    table4 = baselines.budget(dataclasses.replace(ch, scaled={}, records=[]), data_root)
+    t4_sizes = t4 if ch.profile.name == "paper" else {
+        d: tuple(n for n in table4.sizes.get(d, ()) if n in t4[d]) for d in t4}
+    for name, used, full in [("Table 3 settings", ab_sizes, t3), ("Table 4 sizes", t4_sizes, t4)]:
+        n_used, n_full = sum(len(v) for v in used.values()), sum(len(v) for v in full.values())
+        if n_used < n_full:
+            ch.scale(name, n_used, n_full)
+    ablation = Budget(seeds=seeds, epochs=epochs, n_test=n_test, image_size=image, sizes=ab_sizes,
+                      patience=ch.by_profile(smoke=None, cpu=None, paper=PATIENCE), device=ch.device.type)
+    table4 = dataclasses.replace(table4, sizes=t4_sizes)
+    if table4.epochs < MAX_EPOCHS:
+        ch.scale("epochs (Table 4, shared with Table 5)", table4.epochs, MAX_EPOCHS)
+    if table4.n_test < 1000:
+        ch.scale("test examples per test set (Table 4)", table4.n_test, 1000)
+    if len(table4.seeds) < paper.fact(PAPER, "n_models"):
+        ch.scale("models per configuration (Table 4)", len(table4.seeds), paper.fact(PAPER, "n_models"))
+    root = None if data_root is None else str(data_root)
+    return Plan(ablation, ab_sizes, table4, t4_sizes, root, has_cub(data_root) if data_root is not None else False)
+
+
+# ------------------------------------------------------------------------------------ Alg. 1 in action
+STEPS = [  # (label, method, hyper-parameters, model has m): one call of the package's own ``step``
+    ("Ours, stage 1: L_CE, all parameters (Alg. 1, lines 1-2)", "two_stage", {"eta1": 1e-3, "eta2": 0.0}, True),
+    ("Ours, stage 2: L_feat, mapping layer only (lines 3-7)", "two_stage", {"eta1": 0.0, "eta2": 1e-3}, True),
+    ("No Mapping Layer, stage 2: L_feat reaches f", "two_stage_no_mapping", {"eta1": 0.0, "eta2": 1e-3}, False),
+    ("Joint Opt: one step on L_CE + L_feat", "two_stage_joint", {"lr": 1e-3}, True),
+]
+
+
+def stage_moves(dataset: str = "triangle", n: int = 64, image_size: int = 32, seed: int = 0) -> pd.DataFrame:
+    """Which parts (f, m, c) one training step moves, per stage of Alg. 1 and per Table 3 variant.
+
+    Runs the package's ``method.step`` once on one batch from a fresh model; a stage is isolated by
+    setting the other stage's learning rate to 0. Adam's first step moves every parameter whose gradient
+    is non-zero by about the learning rate, so the share of a part's parameters that changed shows which
+    parts a loss reaches. Returns one row per step: the fraction of changed parameters of f, m and c.
+    """
+    task = load(dataset, n_train=n, n_test=2, size=image_size, seed=seed)
+    t = task.train
+    batch = Batch(t.x[None], t.y[None], t.mask[None], t.has_mask[None])
+    rows = []
+    for label, name, kwargs, mapping in STEPS:
+        model = StackedModel(partial(build_model, "shape_cnn", image_size=image_size, mapping=mapping), [seed])
+        before = {k: v.detach().clone() for k, v in model.params.items()}
+        method = build_method(name, **kwargs)
+        method.step(model, batch, method.optimizers(model), 0.0)
+        row = {"step": label}
+        for part in ("f", "m", "c"):
+            keys = [k for k in before if k.split(".")[0] == part]
+            if not keys:
+                row[f"share of {part} moved"] = float("nan")
+                continue
+            moved = sum(int((model.params[k].detach() != before[k]).sum()) for k in keys)
+            row[f"share of {part} moved"] = moved / sum(before[k].numel() for k in keys)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def masked_examples(dataset: str, n: int = 8, image_size: int = 32, seed: int = 0) -> dict[str, ExplanationData]:
+    """Rows for :func:`mlxbook.plots.example_grid`: training images x and the masked inputs x' = x ⊙ e(x) (Alg. 1, line 3)."""
+    t = load(dataset, n_train=n, n_test=2, size=image_size, seed=seed).train
+    return {"x": t, "x' = x ⊙ e(x)": ExplanationData(t.x * t.mask, t.y, t.mask, t.has_mask, group_names=t.group_names)}
+
+
+def run(specs: list[RunSpec], budget: Budget) -> GridResult:
+    """:func:`~mlxbook.train.grid.run_grid` with the baselines chapter's worker count (2 one-thread processes on a CPU)."""
+    order = sorted(range(len(specs)), key=lambda i: -specs[i].data.get("n_train", 60) * specs[i].epochs)
+    result = run_grid([specs[i] for i in order], n_jobs=baselines.n_jobs(budget))  # big cells first
+    back = np.argsort(order)
+    return GridResult(result.scores, result.curves, [result.cells[i] for i in back], [result.computed[i] for i in back])
+
+
+# ------------------------------------------------------------------------------------------- Table 3
+def ablation_specs(p: Plan) -> list[RunSpec]:
+    """One long run per (setting, variant): Ours, No Mapping Layer, Joint Opt on balanced data (Table 3)."""
+    out = []
+    for dataset, sizes in p.ablation_sizes.items():
+        if dataset == "bird" and not p.bird:
+            continue
+        for n in sizes:
+            for m in ABLATION_METHODS:
+                out.append(spec(dataset, n, "1:1", m, p.ablation, data_root=p.data_root))
+    return out
+
+
+def at_checkpoints(result: GridResult, specs: list[RunSpec], test_set: str = "test") -> pd.DataFrame:
+    """Per-seed accuracy at each Table 3 checkpoint reached and at convergence (the final model).
+
+    A seed that stopped early keeps its final model, so its accuracy at a later checkpoint is its last
+    one; a checkpoint beyond the run's ``epochs`` is left out (not run). Columns: dataset, n_train,
+    ratio, method, seed, epoch (int or "convergence"), accuracy.
+    """
+    scores, curves = tidy(result, specs)
+    keys = ["dataset", "n_train", "ratio", "method", "seed"]
+    curves = curves[curves.test_set == test_set]
+    rows = []
+    for s in specs:
+        for e in checkpoints(s.dataset):
+            if e > s.epochs:
+                continue
+            c = curves[(curves.dataset == s.dataset) & (curves.n_train == s.data["n_train"])
+                       & (curves.method == method_of(s)) & (curves.epoch <= e)]
+            last = c.sort_values("epoch").groupby("seed").tail(1)
+            rows.append(last[keys + ["accuracy"]].assign(epoch=e))
+    final = scores[scores.test_set == test_set][keys + ["accuracy"]].assign(epoch=CONVERGENCE)
+    out = pd.concat(rows + [final], ignore_index=True)
+    out["epoch"] = out["epoch"].astype(object)
+    return out
+
+
+def table3(per_seed: pd.DataFrame, p: Plan, profile: str) -> pd.DataFrame:
+    """Table 3 against the paper; rows we did not run say why (CUB missing, epochs or settings of the profile)."""
+    rows = paper.numbers(PAPER, table="Table 3")
+    table = compare.against_paper(rows, per_seed, on=["dataset", "n_train", "ratio", "method", "epoch"],
+                                  profile=profile)
+
+    def reason(r):
+        if r["dataset"] == "bird" and not p.bird:
+            return NEEDS_CUB
+        if int(r["n_train"]) not in p.ablation_sizes.get(r["dataset"], ()):
+            return f"not run on this profile (setting not in the {profile} subset)"
+        if r["epoch"] != CONVERGENCE and int(r["epoch"]) > p.ablation.epochs:
+            return f"not run on this profile ({p.ablation.epochs} epochs)"
+        return "not run"
+
+    return explain_missing(table, reason)
+
+
+def explain_missing(table: pd.DataFrame, reason) -> pd.DataFrame:
+    """Set the verdict ("needs data" / "not run") and ``why`` of every row without our number by ``reason(row)``."""
+    table = table.copy()
+    for i, r in table[table.seeds == 0].iterrows():
+        why = reason(r)
+        table.loc[i, "why"] = why
+        table.loc[i, "verdict"] = "needs data" if why.startswith("needs") else "not run"
+    return table
+
+
+# ------------------------------------------------------------------------------------------- Table 4
+def table4_specs(p: Plan) -> list[RunSpec]:
+    """Table 4's runs: No expl and Ours at 1:1, the very specs of Table 5's grid (shared cells)."""
+    specs = table5_specs(p.table4, datasets=tuple(p.table4_sizes), ratios=("1:1",))
+    return [s for s in specs if method_of(s) in TABLE4_METHODS]
+
+
+def table4(scores: pd.DataFrame, p: Plan, profile: str) -> pd.DataFrame:
+    """Table 4 against the paper (clean test set, balanced training)."""
+    rows = paper.numbers(PAPER, table="Table 4")
+    ours = scores[(scores.test_set == "test") & (scores.ratio == "1:1")]
+    table = compare.against_paper(rows, ours, on=["dataset", "n_train", "ratio", "method"], profile=profile)
+    return explain_missing(table, lambda r: f"not run on this profile (size not in the {profile} subset)")
+
+
+# ---------------------------------------------------------------------------------------- App. D costs
+def costs_cents() -> dict[str, float]:
+    """App. D: cents per image for a label and for an explanation (the bounding-box price)."""
+    return {"label": float(paper.fact(PAPER, "label_cost_cents")),
+            "explanation": float(paper.fact(PAPER, "explanation_cost_cents"))}
+
+
+def cost_frame(acc: pd.DataFrame) -> pd.DataFrame:
+    """Add ``cost_usd``: n_train labels (No expl) or n_train labels and explanations (Ours), App. D prices.
+
+    ``acc`` has dataset, method, n_train and accuracy (one row per setting, e.g. a mean).
+    """
+    c = costs_cents()
+    per_image = acc["method"].map(lambda m: c["label"] + (c["explanation"] if m.startswith("two_stage") else 0.0))
+    return acc.assign(cost_usd=acc["n_train"].astype(float) * per_image / 100)
+
+
+def size_needed(sizes, accuracies, target: float) -> float:
+    """Training-set size at which a learning curve first reaches ``target`` (NaN if it never does).
+
+    The curve is made monotone (running maximum) and interpolated linearly in log(size); a target at or
+    below the first point returns the first size.
+    """
+    order = np.argsort(sizes)
+    n = np.asarray(sizes, dtype=float)[order]
+    a = np.maximum.accumulate(np.asarray(accuracies, dtype=float)[order])
+    if target <= a[0]:
+        return float(n[0])
+    k = int(np.searchsorted(a, target))  # first index with a[k] >= target
+    if k >= len(a):
+        return float("nan")
+    lo, hi = np.log(n[k - 1]), np.log(n[k])
+    t = (target - a[k - 1]) / (a[k] - a[k - 1])
+    return float(np.exp(lo + t * (hi - lo)))
+
+
+def size_reduction(acc: pd.DataFrame) -> pd.DataFrame:
+    """App. D's sample-size reduction: for each Ours point, the No expl size reaching its accuracy, and the ratio.
+
+    ``acc``: dataset, method ("erm" / "two_stage"), n_train, accuracy. The ratio is NaN where No expl
+    never reaches Ours' accuracy within the sizes run (then it is at least max size / n).
+    """
+    rows = []
+    for dataset, g in acc.groupby("dataset"):
+        erm = g[g.method == "erm"].sort_values("n_train")
+        for _, r in g[g.method == "two_stage"].sort_values("n_train").iterrows():
+            need = size_needed(erm.n_train, erm.accuracy, r.accuracy) if len(erm) else float("nan")
+            rows.append({"dataset": dataset, "n_train": int(r.n_train), "accuracy (Ours)": r.accuracy,
+                         "No expl needs": need, "reduction": need / r.n_train,
+                         "at least": erm.n_train.max() / r.n_train if np.isnan(need) and len(erm) else np.nan})
+    out = pd.DataFrame(rows)
+    c = costs_cents()
+    # Ours costs n (label + explanation), No expl "No expl needs" labels: < 1 means the explanations pay
+    out["cost Ours / cost No expl"] = (c["label"] + c["explanation"]) / c["label"] / out["reduction"]
+    return out
+
+
+def paper_table4() -> pd.DataFrame:
+    """Table 4 of the paper as dataset, method, n_train, accuracy."""
+    rows = paper.numbers(PAPER, table="Table 4")
+    return rows[["dataset", "method", "n_train", "value"]].rename(columns={"value": "accuracy"}).astype({"n_train": int})
+
+
+# -------------------------------------------------------------------------------------------- figures
+DATASET_LABELS = {"triangle": "Triangle", "fox_cat": "Fox vs Cat", "bird": "Bird"}
+
+
+def cost_figure(ours: pd.DataFrame, theirs: pd.DataFrame):
+    """Accuracy against annotation cost (App. D), one panel per dataset: paper (open, dashed) and ours (filled).
+
+    ``ours``: dataset, method, n_train, accuracy (per seed); ``theirs``: :func:`paper_table4`.
+    """
+    datasets = [d for d in DATASET_LABELS if d in set(theirs.dataset) | set(ours.dataset)]
+    fig, axes = plt.subplots(1, len(datasets), figsize=(11, 4.2), squeeze=False)
+    mean = ours.groupby(["dataset", "method", "n_train"], as_index=False)["accuracy"].agg(["mean", "std"])
+    mean = cost_frame(mean.rename(columns={"mean": "accuracy"}))
+    theirs = cost_frame(theirs)
+    for ax, d in zip(axes[0], datasets):
+        for m in TABLE4_METHODS:
+            t = theirs[(theirs.dataset == d) & (theirs.method == m)].sort_values("n_train")
+            ax.plot(t.cost_usd, t.accuracy, "--o", mfc="white", color=PALETTE[m], label=f"{METHOD_LABELS[m]}, paper")
+            o = mean[(mean.dataset == d) & (mean.method == m)].sort_values("n_train")
+            if len(o):
+                ax.errorbar(o.cost_usd, o.accuracy, yerr=o["std"].fillna(0), fmt="-o", color=PALETTE[m],
+                            capsize=3, label=f"{METHOD_LABELS[m]}, ours")
+            for _, r in t.iterrows():
+                ax.annotate(str(int(r.n_train)), (r.cost_usd, r.accuracy), textcoords="offset points",
+                            xytext=(0, -12 if m == "erm" else 6), ha="center", fontsize=7, color=PALETTE[m])
+        ax.set_xscale("log")
+        ax.set_xlabel("annotation cost (US dollars, log scale)")
+        ax.set_title(DATASET_LABELS[d])
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("clean test accuracy")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.06))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def curve_figure(curves: pd.DataFrame, test_set: str = "test", marks: pd.DataFrame | None = None,
+                 methods=None, ylabel: str = "test accuracy"):
+    """Accuracy per epoch (mean and ±1 std band over seeds), one panel per (dataset, n_train), lines per method.
+
+    ``curves``: tidy curves (:func:`~mlxbook.experiments.two_stage.tidy`); ``marks``: optional paper points
+    (dataset, n_train, method, epoch, value) drawn as open markers at their epoch.
+    """
+    c = curves[curves.test_set == test_set]
+    methods = [m for m in (methods or PALETTE) if m in set(c.method)]
+    panels = c[["dataset", "n_train"]].drop_duplicates()
+    panels = panels.assign(_o=panels.dataset.map(list(DATASET_LABELS).index)).sort_values(["_o", "n_train"])
+    k = len(panels)
+    cols = min(k, 4)
+    rows = -(-k // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.4 * rows), squeeze=False, sharey=True)
+    for ax, (_, pnl) in zip(axes.flat, panels.iterrows()):
+        sub = c[(c.dataset == pnl.dataset) & (c.n_train == pnl.n_train)]
+        for m in methods:
+            g = sub[sub.method == m].groupby("epoch")["accuracy"].agg(["mean", "std"]).reset_index()
+            if g.empty:
+                continue
+            ax.plot(g.epoch, g["mean"], color=PALETTE[m], label=METHOD_LABELS[m])
+            ax.fill_between(g.epoch, g["mean"] - g["std"].fillna(0), g["mean"] + g["std"].fillna(0),
+                            color=PALETTE[m], alpha=0.15, lw=0)
+            if marks is not None:
+                mk = marks[(marks.dataset == pnl.dataset) & (marks.n_train == pnl.n_train) & (marks.method == m)]
+                for _, r in mk.iterrows():
+                    x = g.epoch.max() if r.epoch == CONVERGENCE else r.epoch
+                    ax.plot([x], [r.value], marker="D" if r.epoch == CONVERGENCE else "o", mfc="white",
+                            color=PALETTE[m], ms=7, ls="none")
+        ax.set_title(f"{DATASET_LABELS[pnl.dataset]}, n = {int(pnl.n_train)}")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[k:]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def verdict_summary(table: pd.DataFrame, columns: list[str]) -> str:
+    """Markdown: the verdict counts of a comparison table and every row that is not supported, in words."""
+    ran = table[table.seeds > 0]
+    counts = compare.counts(table)
+    head = ", ".join(f"{n} {v}" for v, n in counts.items())
+    lines = [f"Verdicts: {head} ({len(ran)} of {len(table)} rows computed on this profile)."]
+    bad = ran[ran.verdict != compare.SUPPORTED]
+    for _, r in bad.iterrows():
+        where = ", ".join(f"{c} {r[c]}" for c in columns if c in r and pd.notna(r[c]))
+        lines.append(f"- {where}: paper {r['value']:.3f}, ours {r['ours']:.3f} ± {r['ours_std']:.3f} "
+                     f"({r['verdict']}: {r['why']})")
+    return "\n".join(lines)
