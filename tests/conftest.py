@@ -34,6 +34,8 @@ def smoke_book(tmp_path_factory):
         shutil.copy(ROOT / name, tree / name)
     shutil.copytree(ROOT / "notebooks", tree / "notebooks")
     shutil.copytree(ROOT / "book", tree / "book", ignore=shutil.ignore_patterns("chapters"))
+    # chapters show the package's own code (literalinclude), so the tree needs it
+    shutil.copytree(ROOT / "mlxbook", tree / "mlxbook", ignore=shutil.ignore_patterns("__pycache__"))
     runs = runner.run(tree, profile="smoke")
     jb = Path(sys.executable).parent / "jupyter-book"
     build = subprocess.run([str(jb), "build", str(tree), "-W", "--keep-going"], capture_output=True, text=True)
