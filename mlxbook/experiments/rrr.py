@@ -36,6 +36,7 @@ from .. import paper
 from ..data import load
 from ..data.base import ExplanationData, Task
 from ..data.toy_colours import rule_mask
+from ..device import one_thread
 from ..errors import ConfigError, check_choice
 from ..methods import build_method
 from ..models import build_model
@@ -61,20 +62,6 @@ def code_key() -> str:
     """Fingerprint of the computing code and of this module: part of every cache key here."""
     own = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
     return hashlib.sha256((code_fingerprint(COMPUTE_PARTS) + own).encode()).hexdigest()[:16]
-
-
-def one_thread(fn):
-    """Run ``fn`` with one torch thread: for these tiny MLPs, syncing two threads costs more than it saves
-    (measured here: on a busy 2-core machine, 2 threads were 20x slower per step than 1)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
-    return wrapper
 
 
 def _memory(location: Path | None = None) -> joblib.Memory:

@@ -34,7 +34,6 @@ difference, the scalar f of its statement.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -49,6 +48,7 @@ from threadpoolctl import threadpool_limits
 from .. import gp, paper
 from ..data import load
 from ..data.theory2d import GROUP_X2
+from ..device import one_thread
 from ..errors import check_choice, check_int
 from ..methods import build_method
 from ..models import build_model
@@ -307,20 +307,6 @@ def probe(net, task, spec: NetSpec, grid_n: tuple[int, int], delta: float = DELT
             row[f"prop1_max_{d:g}"] = float(diff.max())
     grid = prob(grid_points(n1, n2)).reshape(n2, n1).astype(np.float32)
     return row, grid
-
-
-def one_thread(fn):
-    """Run ``fn`` with one torch thread: for these tiny networks, syncing threads costs far more than it
-    saves on a busy machine (two threads were many times slower per step than one here)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
-    return wrapper
 
 
 def _train_and_probe(spec: dict, setup: dict, code: str) -> dict:
