@@ -90,7 +90,8 @@ def against_paper(paper: pd.DataFrame, per_seed: pd.DataFrame, *, on: list[str],
     return table
 
 
-def _fmt(mean, std) -> str:
+def fmt_mean_std(mean, std) -> str:
+    """``mean ± std`` to 3 decimals; the mean alone when std is missing; a dash when the mean is."""
     if mean is None or pd.isna(mean):
         return "–"
     return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
@@ -111,7 +112,7 @@ def markdown(table: pd.DataFrame, *, label: str, caption: str, show: list[str] |
         else:
             verdict = MARKS[r["verdict"]] + (f" ({r['why']})" if r["why"] else "")
         cells = ["–" if pd.isna(r[c]) else str(r[c]) for c in show]
-        cells += [_fmt(r["value"], r["std"]), _fmt(r["ours"], r["ours_std"]) if r["seeds"] else "–",
+        cells += [fmt_mean_std(r["value"], r["std"]), fmt_mean_std(r["ours"], r["ours_std"]) if r["seeds"] else "–",
                   str(r["seeds"]), verdict]
         lines.append("| " + " | ".join(cells) + " |")
     return f'<a id="{label}"></a>\n\n**{caption}**\n\n' + "\n".join(lines)

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from .compare import VERDICTS
+from .compare import VERDICTS, fmt_mean_std
 
 COLUMNS = ["paper", "chapter", "label", "what", "setting", "paper_value", "ours", "profile", "verdict", "why"]
 PAPER_TITLES = {"two_stage": "Machine Learning from Explanations", "rrr": "Right for the Right Reasons",
@@ -38,12 +38,6 @@ def records(path: Path) -> list[tuple[str, dict]]:
     return found
 
 
-def _fmt(mean, std) -> str:
-    if mean is None:
-        return "–"
-    return f"{mean:.3f}" if std is None else f"{mean:.3f} ± {std:.3f}"
-
-
 def collect(directory: Path, chapters: list[str]) -> pd.DataFrame:
     """One row per recorded verdict of ``chapters`` (book order) executed in ``directory``."""
     rows = []
@@ -62,8 +56,8 @@ def collect(directory: Path, chapters: list[str]) -> pd.DataFrame:
                 setting = ", ".join(f"{k}={key[k]}" for k in _SETTING if key.get(k) is not None)
                 rows.append({"paper": key["paper"], "chapter": name, "label": rec["label"],
                              "what": f"{key['table']}: {rec['caption']}", "setting": setting,
-                             "paper_value": _fmt(r["paper_value"], r["paper_std"]),
-                             "ours": _fmt(r["ours"], r["ours_std"]) + (f" ({r['seeds']} seeds)" if r["seeds"] else ""),
+                             "paper_value": fmt_mean_std(r["paper_value"], r["paper_std"]),
+                             "ours": fmt_mean_std(r["ours"], r["ours_std"]) + (f" ({r['seeds']} seeds)" if r["seeds"] else ""),
                              "profile": rec["profile"], "verdict": r["verdict"], "why": r["why"]})
     return pd.DataFrame(rows, columns=COLUMNS)
 
