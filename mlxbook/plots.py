@@ -84,3 +84,12 @@ def glue_figure(name: str, fig):
     fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)
     glue(name, Image(data=buffer.getvalue(), format="png"), display=False)
+
+
+def placeholder_figure(text: str):
+    """A one-line figure that says why a figure is absent (e.g. its data is not at data_root), so the page's
+    numbered figure and its caption still build."""
+    fig, ax = plt.subplots(figsize=(10, 1))
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    ax.axis("off")
+    return fig

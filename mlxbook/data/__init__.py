@@ -1,8 +1,9 @@
 """Datasets of the three papers: images or features, labels and explanation masks, as tensors.
 
 ``load(name, **kwargs)`` builds a :class:`Task` by name; each builder's docstring lists its options.
-Synthetic and bundled data build anywhere; ``bird``, ``isic`` and ``plant`` read the published
-layouts under ``data_root`` (``has_cub`` / ``has_isic`` / ``has_plant`` say whether they are there).
+Synthetic and bundled data build anywhere; ``bird``, ``isic``, ``plant`` and ``newsgroups`` read the
+published layouts under ``data_root`` (``has_cub`` / ``has_isic`` / ``has_plant`` / ``has_newsgroups``
+say whether they are there).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .cub import bird_task, has_cub
 from .decoy import decoy_heo_task, decoy_ross_task
 from .iris_cancer import iris_cancer_task
 from .isic import has_isic, isic_task
+from .newsgroups import has_newsgroups, newsgroups_task
 from .plant import has_plant, plant_task
 from .shapes import fox_cat_task, triangle_task
 from .theory2d import theory2d_task
@@ -28,6 +30,7 @@ BUILDERS = {
     "bird": bird_task,
     "isic": isic_task,
     "plant": plant_task,
+    "newsgroups": newsgroups_task,
 }
 
 
@@ -37,5 +40,6 @@ def load(name: str, **kwargs) -> Task:
     return BUILDERS[name](**kwargs)
 
 
-__all__ = ["BUILDERS", "ExplanationData", "Task", "has_cub", "has_isic", "has_plant", "item_rng", "load",
+__all__ = ["BUILDERS", "ExplanationData", "Task", "has_cub", "has_isic", "has_newsgroups", "has_plant", "item_rng",
+           "load",
            *[f.__name__ for f in BUILDERS.values()]]

@@ -74,12 +74,15 @@ def our_lambda(lam_paper: float, dataset: str) -> float:
 
 
 def in_features(dataset: str) -> int:
-    return {"toy_colours": 75, "decoy_ross": 784, "digits_clean": 784, "iris_cancer": 34}[dataset]
+    """The input width of ``dataset`` (20 Newsgroups: the paper's TF-IDF size; a smaller vectoriser is read
+    off the trained weights by :func:`models_of`)."""
+    return {"toy_colours": 75, "decoy_ross": 784, "digits_clean": 784, "iris_cancer": 34,
+            "newsgroups": paper.fact(PAPER, "newsgroups_tfidf_dim")}[dataset]
 
 
-def model_builder(dataset: str):
-    """The paper's MLP (hidden sizes from mlxbook.paper) for ``dataset``'s inputs."""
-    return partial(build_model, "mlp", in_features=in_features(dataset),
+def model_builder(dataset: str, n_features: int | None = None):
+    """The paper's MLP (hidden sizes from mlxbook.paper) for ``dataset``'s inputs (``n_features`` wide if given)."""
+    return partial(build_model, "mlp", in_features=n_features or in_features(dataset),
                    hidden=tuple(paper.fact(PAPER, "hidden_sizes")),
                    n_classes=10 if dataset in ("decoy_ross", "digits_clean") else 2)
 
@@ -156,9 +159,9 @@ def method_for(dataset: str, lam_paper: float, batch_size: int, lr: float, zero_
     return build_method("rrr", optimizer=opt, lr=lr, lam=our_lambda(lam_paper, dataset), l2=l2)
 
 
-def _states(result, dataset: str) -> list[dict]:
+def _states(result, dataset: str, n_features: int) -> list[dict]:
     return [{k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
-            for m in result.model.unstack(model_builder(dataset))]
+            for m in result.model.unstack(model_builder(dataset, n_features))]
 
 
 @one_thread
@@ -172,11 +175,12 @@ def _train(dataset: str, data: dict, a, lam_paper: float, seeds, train: dict) ->
     if train.get("steps"):  # App. A: "the same total number of optimization steps" for every size
         epochs = max(1, math.ceil(train["steps"] / math.ceil(len(task.train) / batch)))
     method = method_for(dataset, lam_paper, train["batch_size"], train["lr"], zero)
-    results = [fit(with_annotation(task, a), model_builder(dataset), method, [seed], epochs=epochs,
+    width = task.train.x[0].numel()
+    results = [fit(with_annotation(task, a), model_builder(dataset, width), method, [seed], epochs=epochs,
                    batch_size=batch, keep_model=True, progress=False) for seed in seeds]  # one seed at a time: fastest on a CPU
     scores = pd.concat([r.scores(task)[["seed", "test_set", "accuracy"]] for r in results], ignore_index=True)
     return {"scores": scores, "curves": pd.concat([r.curves for r in results], ignore_index=True),
-            "states": [s for r in results for s in _states(r, dataset)],
+            "states": [s for r in results for s in _states(r, dataset, width)],
             "seconds": sum(r.seconds for r in results), "epochs": epochs, "method": method.name}
 
 
@@ -199,7 +203,8 @@ def models_of(cell: dict, dataset: str) -> list[torch.nn.Module]:
     """The trained models of a cell (one per seed), in eval mode."""
     out = []
     for state in cell["states"]:
-        model = model_builder(dataset)()
+        width = next(v.shape[1] for v in state.values() if v.ndim == 2)  # the first Linear's input width
+        model = model_builder(dataset, width)()
         model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
         out.append(model.eval())
     return out
@@ -614,6 +619,9 @@ class Budget:
     fig11_iterations: int
     lime_samples_tabular: int
     lime_samples_image: int
+    lime_samples_text: int
+    text_seeds: tuple
+    fig10_iterations: int
 
     @property
     def toy(self) -> dict:
@@ -628,6 +636,10 @@ class Budget:
         return {"epochs": self.decoy_epochs}
 
     @property
+    def text_train(self) -> dict:
+        return {}  # dtak/rrr's settings (DEFAULT_TRAIN) on every profile: 1,079 messages train in seconds
+
+    @property
     def iris_train(self) -> dict:
         # 67 training rows < batch 256: one full-batch step per epoch
         return {"epochs": self.iris_epochs}
@@ -639,7 +651,7 @@ class Budget:
 PAPER_SCALE = {
     # what: (paper value, why) for ch.scale; the paper's grids of Figs 3, 12, 13 are read off its figures' axes
     "toy_n_test": 20000, "toy_epochs": 64, "iris_splits": 50, "fig2_examples": 9, "fig11_reruns": 50,
-    "lime_samples_tabular": 5000, "lime_samples_image": 1000,
+    "lime_samples_tabular": 5000, "lime_samples_image": 1000, "lime_samples_text": 5000,
 }
 
 
@@ -648,7 +660,8 @@ def chapter_budget(ch, data_root=None) -> Budget:
 
     Paper values: 20,000 toy train and test images (App. A), 64 epochs and batch 256 (dtak/rrr),
     50 Iris-Cancer splits (Fig 8) and 50 find-another-explanation reruns (Fig 11), LIME's default
-    5000 (tabular) and 1000 (image) samples; full MNIST (60,000 / 10,000).
+    5000 (tabular and text) and 1000 (image) samples; full MNIST (60,000 / 10,000). 20 Newsgroups
+    runs at full size on every profile (when its archive is at ``data_root``).
     """
     by = ch.by_profile
     toy_test = by(smoke=100, cpu=2000, paper=paper.fact(PAPER, "toy_colours_test_size"))
@@ -676,6 +689,9 @@ def chapter_budget(ch, data_root=None) -> Budget:
         fig11_iterations=by(smoke=1, cpu=4, paper=4),
         lime_samples_tabular=by(smoke=100, cpu=5000, paper=5000),
         lime_samples_image=by(smoke=50, cpu=1000, paper=1000),
+        lime_samples_text=by(smoke=100, cpu=5000, paper=5000),
+        text_seeds=tuple(ch.seeds(3)),
+        fig10_iterations=by(smoke=1, cpu=4, paper=4),
     )
     from ..data.digits import load_digits_source
 
@@ -912,14 +928,6 @@ def appendix_claims(claims: Claims, curve: pd.DataFrame) -> None:
         claims.add("App. A, Fig 13", "Pro-Rule 1 reaches 95% with 1/20 of the baseline's data", f"{want:.2f}",
                    f"{n95:g} / {b95:g} = {frac:.2f}" if not np.isnan(frac) else f"Pro-Rule 1: {n95:g}, A = 0: {b95:g}",
                    verdict(frac <= want * 2 if not np.isnan(frac) else False, frac < 1 if not np.isnan(frac) else False))
-
-
-def newsgroups_available(data_root) -> bool:
-    """Whether scikit-learn's 20 Newsgroups cache (``20news-bydate_py3.pkz``) is under ``data_root``."""
-    if data_root is None:
-        return False
-    root = Path(data_root)
-    return any(root.glob("**/20news-bydate_py3.pkz"))
 
 
 # ------------------------------------------------------------------------------ chapter helpers

@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from .. import paper
-from .rrr import MASK_LABELS, PAPER, lime_pixels, top_mask
+from .rrr import PAPER, top_mask
 
 IRIS_COLOUR, CANCER_COLOUR = "#d62728", "#7f7f7f"
 
@@ -206,5 +206,43 @@ def fig12(x: np.ndarray, grads_by_lam: dict, acc: pd.DataFrame):
         run=lambda t: t["test_set"] + ", λ1 = " + t["lam_run"].map("{:g}".format))
     sns.lineplot(d, x="iteration", y="accuracy", hue="run", style="test_set", markers=True, ax=ax)
     ax.set_ylim(0, 1.02), ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def fig5(ex: dict, k: int = 6):
+    """20 Newsgroups: per explained message, LIME's word weights beside the input gradient's on the same words
+    (LIME's k and the gradient's top k in the message), each scaled by its largest |weight|; green supports
+    the predicted group, red opposes it (the paper's colours)."""
+    examples = ex["examples"]
+    fig, axes = plt.subplots(1, len(examples), figsize=(4.2 * len(examples), 3.6), squeeze=False)
+    for ax, e in zip(axes[0], examples):
+        grad = e["gradient_in_message"]
+        words = list(dict.fromkeys([*sorted(e["lime"], key=lambda w: -abs(e["lime"][w])),
+                                    *sorted(grad, key=lambda w: -abs(grad[w]))[:k]]))
+        lime_max = max(abs(v) for v in e["lime"].values()) or 1.0
+        grad_max = max(abs(v) for v in grad.values()) or 1.0
+        rows = pd.DataFrame({"word": words * 2,
+                             "weight": [e["lime"].get(w, 0.0) / lime_max for w in words]
+                             + [grad.get(w, 0.0) / grad_max for w in words],
+                             "method": ["LIME"] * len(words) + ["input gradient"] * len(words)})
+        sns.barplot(rows, y="word", x="weight", hue="method", ax=ax, palette=["#4c72b0", "#dd8452"])
+        for bar in ax.patches:
+            bar.set_edgecolor("#2ca02c" if bar.get_width() > 0 else "#d62728")
+            bar.set_linewidth(1.5)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_title(f"message {e['index']} ({e['length']} words), y={e['y']}, pred={e['pred']}", fontsize=8)
+        ax.set_xlabel("weight / largest |weight|"), ax.set_ylabel("")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def fig10(acc: pd.DataFrame):
+    """Find-another-explanation on 20 Newsgroups: train and test accuracy per iteration (mean and spread over seeds)."""
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    sns.lineplot(acc, x="iteration", y="accuracy", hue="test_set", marker="o", errorbar="sd", ax=ax)
+    ax.set_xticks(sorted(acc["iteration"].unique()))
+    ax.set_ylim(0.4, 1.02), ax.set_xlabel("iteration (model θ_i)")
     fig.tight_layout()
     return fig
