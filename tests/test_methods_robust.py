@@ -146,6 +146,14 @@ def test_ibp_rrr_penalty_only_on_irrelevant_features(setup):
     torch.testing.assert_close(IBPExRRR(lam=1.0).loss(model, all_relevant, 0.5), IBPEx().loss(model, all_relevant, 0.5))
 
 
+def test_ibp_rrr_penalty_is_a_batch_mean_like_the_cross_entropy(setup):
+    """Doubling the batch (each example twice) leaves the loss unchanged: penalty and CE are both means."""
+    model, batch = setup
+    twice = Batch(*(torch.cat([t, t], dim=1) for t in (batch.x, batch.y, batch.mask, batch.has_mask)))
+    method = IBPExRRR(lam=1.0)
+    torch.testing.assert_close(method.loss(model, twice, 0.5), method.loss(model, batch, 0.5))
+
+
 # certificates
 
 def test_certified_fraction_shrinks_with_eps(setup):

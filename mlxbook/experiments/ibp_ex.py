@@ -62,15 +62,17 @@ PREFERRED = {
     ("cdep", "lam"): (10, 1000, 100, 1),
     ("corm", "sigma"): (2, 1.5, 1, 0.3, 0.03),
     ("pgd_ex", "eps"): (1, 3, 0.3, 0.03, 5),
-    ("ibp_ex", "eps_max"): (0.3, 0.1, 1.0, 0.03, 2, 0.01),
-    ("ibp_ex_rrr", "eps_max"): (0.3, 0.1, 1.0, 0.03, 2, 0.01),
+    ("ibp_ex", "eps_max"): (1.0, 0.3, 2, 0.1, 0.03, 0.01),
+    ("ibp_ex_rrr", "eps_max"): (1.0, 0.3, 2, 0.1, 0.03, 0.01),
 }
 """Which grid values a capped profile keeps: the first k of each order, then sorted.
 
-The order is a book choice from a pilot on Decoy-Digits (600 images, 10 epochs, one seed; stated on
-the page): the values that trained best there come first (RRR's weight decay 1e-2 and above stopped
-learning; PGD-Ex and CoRM did best at the larger radii; IBP-Ex failed at every radius). The public
-code's decoy-MNIST runs use weight decay 1e-4 and RRR lambda 1-100. The paper profile runs the whole grid."""
+The order is a book choice from pilots on Decoy-Digits (one seed; stated on the page): the values that
+trained best there come first. With 600 images and 10 epochs RRR's weight decay 1e-2 and above stopped
+learning and PGD-Ex and CoRM did best at the larger radii; with 1,097 images and 20 epochs IBP-Ex did
+best at eps_max 1 (test accuracy 0.46, against 0.29 at 0.3), the public code's decoy-MNIST radius. The
+public code's decoy-MNIST runs use weight decay 1e-4 and RRR lambda 1-100. The paper profile runs the
+whole grid."""
 
 SCALED_AXES = {("corm", "sigma"), ("pgd_ex", "eps"), ("ibp_ex", "eps_max"), ("ibp_ex_rrr", "eps_max")}
 
@@ -170,21 +172,23 @@ def budget(ch, data_root=None) -> Budget:
 
     Paper protocol: 3 seeds, the full grids, MNIST's standard split (54,000 train and 6,000 validation
     images as the public code, 10,000 test), 100 epochs (public code). The cpu profile keeps 2 values
-    per axis, 2 seeds, 10 epochs and 600 training images.
+    per axis, 2 seeds, 20 epochs and 1,000 training images (the profile's limit): interval-bound
+    training needs its eps ramp spread over enough steps, and with 10 epochs on 600 images no IBP-Ex
+    radius learnt the digit.
     """
     from ..data.digits import load_digits_source
 
     seeds = tuple(ch.seeds(paper.fact(PAPER, "n_seeds"), cpu=2))
-    epochs = ch.cap("epochs", PAPER_EPOCHS, cpu=10)
+    epochs = ch.cap("epochs", PAPER_EPOCHS, cpu=20)
     widest = max(len(v) for axes in paper_grids().values() for v in axes.values())
     grid = ch.cap("grid", widest, cpu=2, smoke=1)
     _, train_labels, source = load_digits_source(data_root, "train")
     _, test_labels, _ = load_digits_source(data_root, "test")
     paper_train, paper_val, paper_test = 54000, 6000, 10000
-    n_train = ch.cap("n_train", paper_train, cpu=600)
+    n_train = ch.cap("n_train", paper_train)
     n_val = min(paper_val, 200 if ch.profile.name != "paper" else paper_val)
     n_test = ch.cap("n_test", paper_test)
-    n_val = min(n_val, len(train_labels) - min(n_train, len(train_labels) - 1))
+    n_val = min(n_val, len(train_labels) // 5)  # at most a fifth of the training digits
     n_train = min(n_train, len(train_labels) - n_val)
     n_test = min(n_test, len(test_labels))
     if n_train < paper_train:

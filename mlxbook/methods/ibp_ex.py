@@ -16,9 +16,12 @@ example without an explanation (m = 0, a point box) adds its clean CE to the sec
 code averages the second term over annotated examples only and drops it for a batch without any.
 On data where every example is annotated the two agree.
 
-IBP-Ex+RRR (Eq. 4) adds lam * R(theta). The paper writes R as RRR's squared L2 norm (Eq. 1); we follow
-the public code: R = sum over the batch and the features of |d(sum of logits)/dx * m| (an L1 norm of
-the masked input gradient, summed, not averaged, over the batch), with lam = 1 as in the paper.
+IBP-Ex+RRR (Eq. 4) adds lam * R(theta). The paper writes R as RRR's squared L2 norm (Eq. 1); we take
+the public code's penalty, the L1 norm |d(sum of logits)/dx * m| summed over the features, with lam = 1
+as in the paper, but average it over the batch like the cross-entropy beside it (RRR's Eq. 1 sums both
+over examples: the same ratio). The public code sums it over the batch, which weighs it batch-size
+times more against the mean cross-entropy; on Decoy-Digits that made every IBP-Ex+RRR model predict a
+single class (test accuracy 0.10 vs 0.49 with the mean; 1,097 images, 20 epochs, eps_max 1, one seed).
 """
 from __future__ import annotations
 
@@ -95,7 +98,7 @@ class IBPEx(Method):
 
 @dataclass
 class IBPExRRR(IBPEx):
-    """IBP-Ex plus lam * sum |d(sum of logits)/dx * m| (Eq. 4 with the public code's L1 penalty, summed over the batch).
+    """IBP-Ex plus lam * mean over the batch of sum |d(sum of logits)/dx * m| (Eq. 4 with the public code's L1 penalty).
 
     ``lam = 1.0``: the paper sets it to 1 for all experiments.
     """
@@ -114,7 +117,7 @@ class IBPExRRR(IBPEx):
             logits = model(x)
             # each (seed, example) logit depends on its own input only: this is the per-example gradient
             (grad,) = torch.autograd.grad(logits.sum(), x, create_graph=True)
-        penalty = (grad * batch.irrelevant).abs().flatten(1).sum(1)
+        penalty = (grad * batch.irrelevant).abs().flatten(2).sum(2).mean(1)  # (S, B, ...) -> per seed
         return self.objective(model, batch, progress, logits) + self.lam * penalty
 
 
