@@ -162,6 +162,19 @@ def test_table1_and_certificate_frames(decoy_cells):
     assert len(sens) == 1 and sens["iterations"].iloc[0] == 7 and sens["eps"].iloc[0] == 1
 
 
+def test_batch_sum_variant_multiplies_lambda_by_the_batch_and_tables_both(decoy_cells):
+    specs, an, where, _ = decoy_cells
+    mean_cell = X.run_cells([X.decoy_spec("ibp_ex_rrr", {"eps_max": 0.3}, TINY)], an, location=where)[0]
+    variant = X.batch_sum_variant(mean_cell)
+    assert variant.method_kwargs["lam"] == pytest.approx(mean_cell["spec"]["method_kwargs"]["lam"] * 64)
+    assert {k: v for k, v in variant.method_kwargs.items() if k != "lam"} == \
+        {k: v for k, v in mean_cell["spec"]["method_kwargs"].items() if k != "lam"}
+    sum_cell = X.run_cells([variant], an, location=where)[0]
+    table = X.reduction_table(mean_cell, sum_cell)
+    assert list(table["IBP-Ex+RRR penalty"]) == ["batch mean (ours)", "batch sum (public code)"]
+    assert table["classes never right"].between(0, 10).all() and table["avg acc"].between(0, 1).all()
+
+
 # ---------------------------------------------------------------- ISIC and Plant on the fixture trees
 
 
