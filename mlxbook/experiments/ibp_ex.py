@@ -458,7 +458,7 @@ def reduction_table(mean_cell: dict, sum_cell: dict) -> pd.DataFrame:
         groups = test.filter(regex=r"^group_")
         rows.append({"IBP-Ex+RRR penalty": name, "lambda (ours)": cell["spec"]["method_kwargs"]["lam"],
                      "avg acc": test["accuracy"].mean(), "wg acc": test["worst_group_accuracy"].mean(),
-                     "classes never right": float((groups == 0).sum(1).mean())})
+                     "classes never right": float((groups == 0).sum(axis=1).mean())})
     return pd.DataFrame(rows)
 
 

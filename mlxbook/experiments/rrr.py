@@ -74,14 +74,13 @@ def our_lambda(lam_paper: float, dataset: str) -> float:
 
 
 def in_features(dataset: str) -> int:
-    """The input width of ``dataset`` (20 Newsgroups: the paper's TF-IDF size; a smaller vectoriser is read
-    off the trained weights by :func:`models_of`)."""
-    return {"toy_colours": 75, "decoy_ross": 784, "digits_clean": 784, "iris_cancer": 34,
-            "newsgroups": paper.fact(PAPER, "newsgroups_tfidf_dim")}[dataset]
+    return {"toy_colours": 75, "decoy_ross": 784, "digits_clean": 784, "iris_cancer": 34}[dataset]
 
 
 def model_builder(dataset: str, n_features: int | None = None):
-    """The paper's MLP (hidden sizes from mlxbook.paper) for ``dataset``'s inputs (``n_features`` wide if given)."""
+    """The paper's MLP (hidden sizes from mlxbook.paper) for ``dataset``'s inputs, ``n_features`` wide if given
+    (training passes the task's width, :func:`models_of` reads it off the stored weights: a text task's
+    width is its vectoriser's)."""
     return partial(build_model, "mlp", in_features=n_features or in_features(dataset),
                    hidden=tuple(paper.fact(PAPER, "hidden_sizes")),
                    n_classes=10 if dataset in ("decoy_ross", "digits_clean") else 2)
