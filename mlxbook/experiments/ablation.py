@@ -24,7 +24,6 @@ import seaborn as sns
 
 from functools import partial
 
-import torch
 
 from .. import compare, paper
 from ..data import has_cub, load
@@ -35,7 +34,7 @@ from ..models import build_model
 from ..train.grid import GridResult, RunSpec, run_grid
 from ..train.stacked import StackedModel
 from . import baselines
-from .two_stage import ABLATION_METHODS, METHOD_LABELS, Budget, method_of, spec, table5_specs, tidy
+from .two_stage import ABLATION_METHODS, METHOD_LABELS, Budget, balanced_specs, method_of, table5_specs, tidy
 
 PAPER = "two_stage"
 CONVERGENCE = "convergence"
@@ -166,14 +165,7 @@ def run(specs: list[RunSpec], budget: Budget) -> GridResult:
 # ------------------------------------------------------------------------------------------- Table 3
 def ablation_specs(p: Plan) -> list[RunSpec]:
     """One long run per (setting, variant): Ours, No Mapping Layer, Joint Opt on balanced data (Table 3)."""
-    out = []
-    for dataset, sizes in p.ablation_sizes.items():
-        if dataset == "bird" and not p.bird:
-            continue
-        for n in sizes:
-            for m in ABLATION_METHODS:
-                out.append(spec(dataset, n, "1:1", m, p.ablation, data_root=p.data_root))
-    return out
+    return balanced_specs(p.ablation_sizes, ABLATION_METHODS, p.ablation, bird=p.bird, data_root=p.data_root)
 
 
 def at_checkpoints(result: GridResult, specs: list[RunSpec], test_set: str = "test") -> pd.DataFrame:

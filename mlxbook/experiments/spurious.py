@@ -18,7 +18,7 @@ from .. import compare, paper
 from ..data import has_cub
 from ..train.grid import RunSpec
 from .ablation import NEEDS_CUB, explain_missing, paper_sizes
-from .two_stage import BALANCED_METHODS, Budget, spec
+from .two_stage import BALANCED_METHODS, Budget, balanced_specs
 
 PAPER = "two_stage"
 TRANSFER = {"triangle": "pentagon", "fox_cat": "triangle_vs_circle"}
@@ -61,14 +61,7 @@ def plan(ch, data_root=None) -> Plan:
 
 def specs(p: Plan) -> list[RunSpec]:
     """No expl, Grad Reg and Ours on each spurious training set of the plan (Bird only when CUB is there)."""
-    out = []
-    for dataset, sizes in p.sizes.items():
-        if dataset == "bird" and not p.bird:
-            continue
-        for n in sizes:
-            for m in BALANCED_METHODS:
-                out.append(spec(dataset, n, "1:1", m, p.budget, spurious=True, data_root=p.data_root))
-    return out
+    return balanced_specs(p.sizes, BALANCED_METHODS, p.budget, bird=p.bird, data_root=p.data_root, spurious=True)
 
 
 def table6(scores: pd.DataFrame, p: Plan, profile: str) -> pd.DataFrame:

@@ -118,6 +118,13 @@ def table5_specs(budget: Budget, datasets=("triangle", "fox_cat"), ratios=("1:1"
     return out
 
 
+def balanced_specs(sizes: dict, methods, budget: Budget, *, bird: bool, data_root=None, **options) -> list[RunSpec]:
+    """:func:`spec` at ratio 1:1 for every (dataset, size) of ``sizes`` and every method; the Bird rows only when
+    ``bird`` (CUB-200-2011 at ``data_root``). ``options`` go to :func:`spec` (e.g. ``spurious=True``)."""
+    return [spec(dataset, n, "1:1", m, budget, data_root=data_root, **options)
+            for dataset, ns in sizes.items() if dataset != "bird" or bird for n in ns for m in methods]
+
+
 def tidy(result: GridResult, specs: list[RunSpec]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-seed scores and per-epoch curves with the paper's column names and values.
 
