@@ -3,8 +3,10 @@
 1. engine: the engine (per-seed loop and vmapped seeds) against a plain per-seed PyTorch loop written
    here from Algorithm 1 (30 seeds, Triangle n=100, 20 epochs, two-stage method). The plain loop also
    checks the engine: both must reach the same test accuracies.
-2. steps: the cost of one training step of ERM, RRR, two-stage, PGD-Ex and IBP-Ex, relative to ERM,
-   and the FLOP/s an ERM step achieves against the machine's dense matmul rate (its practical peak).
+2. steps: the cost of one training step of ERM, RRR, two-stage, PGD-Ex and IBP-Ex, relative to ERM, in
+   time and in counted FLOPs (the ratio the method's arithmetic alone sets: exact interval bounds take a
+   centre and a radius pass besides the clean one, so an IBP-Ex step counts 3x ERM's FLOPs), and the
+   FLOP/s an ERM step achieves against the machine's dense matmul rate (its practical peak).
 3. cache: a grid run twice against the same result store; the second run must take under 5%.
 
     .venv/bin/python benchmarks/engine.py [--part engine steps cache] [--seeds 30] [--epochs 20]
@@ -99,19 +101,23 @@ def bench_steps(args, device):
     batch = Batch(x, y, e, h)
     methods = {"erm": {}, "rrr": {"lam": 1.0}, "two_stage": {}, "pgd_ex": {"eps": 0.5}, "ibp_ex": {"eps_max": 0.5}}
     print(f"\n== one training step, batch 64, Triangle 64x64, ShapeCNN, one seed, {device} ==")
-    print(f"{'method':<12}{'ms/step':>10}{'x ERM':>8}")
-    base = None
+    print("(FLOP x ERM: the step's counted FLOPs over ERM's, the ratio its arithmetic alone sets)")
+    print(f"{'method':<12}{'ms/step':>10}{'x ERM':>8}{'GFLOP':>8}{'FLOP x ERM':>12}")
+    base = base_flops = None
     for name, hyper in methods.items():
         method = build_method(name, **hyper)
         model = StackedModel(partial(build_model, "shape_cnn"), [0], device)
         opts = method.optimizers(model)
         for _ in range(3):
             method.step(model, batch, opts, 0.5)
+        with FlopCounterMode(display=False) as counter:
+            method.step(model, batch, opts, 0.5)
+        flops = counter.get_total_flops()
         reps = args.reps
         t, _ = timed(lambda: [method.step(model, batch, opts, 0.5) for _ in range(reps)])
         ms = 1000 * t / reps
-        base = base or ms
-        print(f"{name:<12}{ms:>10.1f}{ms / base:>8.2f}")
+        base, base_flops = base or ms, base_flops or flops
+        print(f"{name:<12}{ms:>10.1f}{ms / base:>8.2f}{flops / 1e9:>8.2f}{flops / base_flops:>12.2f}")
     method = build_method("erm")
     model = StackedModel(partial(build_model, "shape_cnn"), [0], device)
     opts = method.optimizers(model)
