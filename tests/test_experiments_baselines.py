@@ -1,8 +1,6 @@
 """Sec 3.1-3.3 experiments (mlxbook.experiments.baselines): budgets, the shared grid, Tables 1, 2, 5, Bird path."""
-import dataclasses
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from mlxbook import chapter, paper

@@ -28,7 +28,7 @@ def test_rerun_computes_nothing_and_changes_recompute_exactly_them(tmp_path, mon
     pd.testing.assert_frame_equal(first.scores, again.scores)
     changed = _specs()[:2] + _specs(methods=("two_stage",), epochs=2)
     assert run_grid(changed, location=tmp_path).computed == [False, False, True]
-    monkeypatch.setattr(grid_module, "code_fingerprint", lambda parts=None: "other code")
+    monkeypatch.setattr(grid_module, "code_key", lambda *sources: "other code")
     assert run_grid(_specs(), location=tmp_path).computed == [True, True, True]
 
 

@@ -16,14 +16,12 @@ Everything the chapter ``notebooks/ibp_ex.ipynb`` shows is computed here:
 """
 from __future__ import annotations
 
-import hashlib
 import platform
 import time
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import torch
@@ -36,9 +34,10 @@ from ..methods import build_method
 from ..methods.ibp_ex import certified_fraction
 from ..metrics import accuracy, group_accuracies, macro_accuracy, worst_group_accuracy
 from ..models import build_model
-from ..provenance import COMPUTE_PARTS, code_fingerprint, git_commit
+from ..provenance import git_commit
+from ..store import cached, call, code_key
 from ..train.engine import fit
-from ..train.grid import RunSpec, cache_dir
+from ..train.grid import RunSpec
 
 PAPER = "ibp_ex"
 METHODS = ("erm", "rrr", "cdep", "corm", "pgd_ex", "ibp_ex", "ibp_ex_rrr")
@@ -257,14 +256,9 @@ def real_spec(dataset: str, method: str, hyper: dict, b: Budget, data_root, devi
 
 
 def _module_code() -> str:
-    """The fingerprint of everything a cell's result depends on: the training code and the functions of
-    this module that :func:`compute_cell` runs (editing a table or a plot retrains nothing)."""
-    import inspect
-
-    digest = hashlib.sha256(code_fingerprint(COMPUTE_PARTS).encode())
-    for fn in (compute_cell, _scores, input_gradients, gradient_stats, smoothgrad):
-        digest.update(inspect.getsource(fn).encode())
-    return digest.hexdigest()
+    """The key of everything a cell's result depends on: the training code and the functions of this
+    module that :func:`compute_cell` runs (editing a table or a plot retrains nothing)."""
+    return code_key(compute_cell, _scores, input_gradients, gradient_stats, smoothgrad)
 
 
 def input_gradients(model, x: torch.Tensor) -> torch.Tensor:
@@ -362,19 +356,17 @@ def compute_cell(spec: dict, analysis: dict, code: str) -> dict:
 
 def run_cells(specs: list[RunSpec], analysis: Analysis = Analysis(), *, cache: bool = True,
               location: Path | None = None) -> list[dict]:
-    """Every cell of ``specs`` from the on-disk store when computed before (same layout of keys as
-    :func:`mlxbook.train.grid.run_grid`: spec, analysis and code fingerprint), else trained now.
+    """Every cell of ``specs`` from the result store (:mod:`mlxbook.store`, keyed by spec, analysis and
+    :func:`_module_code`) when computed before, else trained now.
 
     ``cell["computed"]`` says whether this call trained it.
     """
     code = _module_code()
-    where = Path(location or cache_dir()) / "ibp_ex" if cache else None
-    fn = joblib.Memory(where, verbose=0).cache(compute_cell)
+    fn = cached(compute_cell, "ibp_ex", location=location, cache=cache)
     cells = []
     for s in specs:
-        args = (asdict(s), asdict(analysis), code)
-        fresh = not (cache and fn.check_call_in_cache(*args))
-        cells.append({**fn(*args), "computed": fresh})
+        cell, fresh = call(fn, asdict(s), asdict(analysis), code)
+        cells.append({**cell, "computed": fresh})
     return cells
 
 

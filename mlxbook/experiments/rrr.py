@@ -13,26 +13,25 @@ sums); ``lambda_2`` on sums is ``lambda_2 / batch`` on means. A = 0 runs use ERM
 weight decay (the same loss, without computing a penalty that is zero).
 
 Caching. The training functions here keep the trained weights (``run_grid`` keeps predictions only),
-so they have their own on-disk store next to the grid's (``cache_dir() / "rrr"``), keyed by their
-arguments and a fingerprint of the computing code and of this module: a rerun of the chapter trains
+so they keep their results in the store's "rrr" family (:mod:`mlxbook.store`), keyed by their
+arguments and by the computing code and this module (:func:`code_key`): a rerun of the chapter trains
 nothing, LIME included.
 """
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import re
+import sys
 import time
 from functools import partial
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import torch
 
-from .. import paper
+from .. import paper, store
 from ..data import load
 from ..data.base import ExplanationData, Task
 from ..data.toy_colours import rule_mask
@@ -40,9 +39,8 @@ from ..device import one_thread
 from ..errors import ConfigError, check_choice
 from ..methods import build_method
 from ..models import build_model
-from ..provenance import COMPUTE_PARTS, code_fingerprint
+from ..store import freeze
 from ..train import fit
-from ..train.grid import cache_dir
 
 PAPER = "rrr"
 IMAGE_DATASETS = ("toy_colours", "decoy_ross", "digits_clean")
@@ -57,15 +55,9 @@ DEFAULT_TRAIN = {"epochs": 64, "batch_size": 256, "lr": 0.001}
 
 
 # ----------------------------------------------------------------------------------------------- keys
-@functools.lru_cache(maxsize=None)
 def code_key() -> str:
-    """Fingerprint of the computing code and of this module: part of every cache key here."""
-    own = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    return hashlib.sha256((code_fingerprint(COMPUTE_PARTS) + own).encode()).hexdigest()[:16]
-
-
-def _memory(location: Path | None = None) -> joblib.Memory:
-    return joblib.Memory(Path(location or cache_dir()) / "rrr", verbose=0)
+    """The code part of every key here: the computing parts of the package and this module."""
+    return store.code_key(sys.modules[__name__])
 
 
 def our_lambda(lam_paper: float, dataset: str) -> float:
@@ -87,10 +79,6 @@ def model_builder(dataset: str, n_features: int | None = None):
 
 
 # ----------------------------------------------------------------------------------------------- data
-def _freeze(d: dict) -> tuple:
-    return tuple(sorted((k, str(v) if isinstance(v, Path) else v) for k, v in d.items()))
-
-
 @functools.lru_cache(maxsize=16)
 def _task(dataset: str, frozen: tuple) -> Task:
     data = dict(frozen)
@@ -110,7 +98,7 @@ def _task(dataset: str, frozen: tuple) -> Task:
 
 def load_task(dataset: str, **data) -> Task:
     """``mlxbook.data.load(dataset, **data)`` plus a "train" entry in ``tests``; ``digits_clean`` = Ross digits without swatch."""
-    return _task(dataset, _freeze(data))
+    return _task(dataset, freeze(data))
 
 
 # ------------------------------------------------------------------------------------------ annotation
@@ -194,8 +182,8 @@ def train_cell(dataset: str, data: dict, spec: str, lam_paper: float, seeds, tra
     Returns ``scores`` (seed x test set accuracy, "train" included), ``curves``, ``states`` (one
     state dict of numpy arrays per seed), ``seconds`` and ``epochs``.
     """
-    fn = _memory(location).cache(_train_cell)
-    return fn(dataset, _freeze(data), spec, float(lam_paper), tuple(seeds), _freeze(train or {}), code_key())
+    fn = store.cached(_train_cell, "rrr", location=location)
+    return fn(dataset, freeze(data), spec, float(lam_paper), tuple(seeds), freeze(train or {}), code_key())
 
 
 def models_of(cell: dict, dataset: str) -> list[torch.nn.Module]:
@@ -280,8 +268,8 @@ def find_another_explanation(dataset: str, data: dict, lambdas, seeds, train: di
     (share of training-input elements annotated).
     """
     cutoff = paper.fact(PAPER, "cutoff_c") if cutoff is None else cutoff
-    fn = _memory(location).cache(_fae)
-    return fn(dataset, _freeze(data), tuple(float(v) for v in lambdas), tuple(seeds), _freeze(train or {}),
+    fn = store.cached(_fae, "rrr", location=location)
+    return fn(dataset, freeze(data), tuple(float(v) for v in lambdas), tuple(seeds), freeze(train or {}),
               float(cutoff), code_key())
 
 
@@ -459,10 +447,10 @@ def explain(kind: str, dataset: str, data: dict, spec: str, lam_paper: float, se
     with seconds per explanation of both (Table 1). Stored like the training cells, so timings are those
     of the first run. ``extra``: ``index`` (test examples), ``num_features``, ``discretize``, ``labels``,
     ``test_set``, ``n_timing``."""
-    fn = _memory(location).cache(_explain)
+    fn = store.cached(_explain, "rrr", location=location)
     extra = {k: (tuple(v) if isinstance(v, (list, np.ndarray)) else v) for k, v in extra.items()}
-    return fn(kind, dataset, _freeze(data), spec, float(lam_paper), tuple(seeds), _freeze(train), n_explain,
-              num_samples, code_key(), _freeze(extra))
+    return fn(kind, dataset, freeze(data), spec, float(lam_paper), tuple(seeds), freeze(train), n_explain,
+              num_samples, code_key(), freeze(extra))
 
 
 def lime_pixels(weights: np.ndarray, k: int) -> np.ndarray:
@@ -524,8 +512,8 @@ def _iris(splits, lam_paper, train, code):
 def iris_splits(splits, lam_paper: float, train: dict, *, location: Path | None = None):
     """Fig 8: for each random 2/3-1/3 split, A = 0 and full A (the 4 Iris columns); accuracy with and without
     Iris ("test" / "test_no_iris" in the paper's names) and the mean |input gradient| per feature."""
-    fn = _memory(location).cache(_iris)
-    return fn(tuple(splits), float(lam_paper), _freeze(train), code_key())
+    fn = store.cached(_iris, "rrr", location=location)
+    return fn(tuple(splits), float(lam_paper), freeze(train), code_key())
 
 
 def fae_table(chain: list[dict]) -> pd.DataFrame:

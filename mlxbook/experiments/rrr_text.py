@@ -15,7 +15,7 @@ TF-IDF inputs have the same scale here as in dtak/rrr, so lambda_1 is the paper'
 """
 from __future__ import annotations
 
-import functools
+import sys
 import time
 from pathlib import Path
 
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import paper
+from .. import paper, store
 from ..data import newsgroups
 from ..device import one_thread
 from . import rrr
@@ -98,17 +98,14 @@ def explanations(data: dict, seeds, train: dict, index, *, num_features: int = 6
     LIME's seconds; ``gradient_seconds`` per explanation of a batched gradient call over ``n_timing``
     test messages. ``num_features`` 6 and ``num_samples`` 5000 are LIME's tutorial settings.
     """
-    fn = rrr._memory(location).cache(_explanations)
-    return fn(rrr._freeze(data), tuple(seeds), rrr._freeze(train), tuple(int(i) for i in index), int(num_features),
+    fn = store.cached(_explanations, "rrr", location=location)
+    return fn(store.freeze(data), tuple(seeds), store.freeze(train), tuple(int(i) for i in index), int(num_features),
               int(num_samples), int(n_timing), code_key())
 
 
-@functools.cache
 def code_key() -> str:
-    """:func:`.rrr.code_key` plus this module: editing the text experiment recomputes only its results."""
-    import hashlib
-
-    return hashlib.sha256((rrr.code_key() + Path(__file__).read_text()).encode()).hexdigest()[:16]
+    """:func:`.rrr.code_key`'s parts plus this module: editing the text experiment recomputes only its results."""
+    return store.code_key(rrr, sys.modules[__name__])
 
 
 def agreement(ex: dict, top: int | None = None) -> pd.DataFrame:

@@ -34,26 +34,24 @@ difference, the scalar f of its statement.
 """
 from __future__ import annotations
 
-import hashlib
+import sys
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import torch
 from threadpoolctl import threadpool_limits
 
-from .. import gp, paper
+from .. import gp, paper, store
 from ..data import load
 from ..data.theory2d import GROUP_X2
 from ..device import one_thread
 from ..errors import check_choice, check_int
 from ..methods import build_method
 from ..models import build_model
-from ..provenance import COMPUTE_PARTS, code_fingerprint
-from ..train import cache_dir, fit
+from ..train import fit
 
 FIG1_WEIGHT_DECAYS = tuple(paper.fact("ibp_ex", "fig1_weight_decay"))
 """RRR's weak and strong weight decay of Fig 1 (b) and (c)."""
@@ -327,8 +325,7 @@ def _train_and_probe(spec: dict, setup: dict, code: str) -> dict:
 
 
 def _code_key() -> str:
-    own = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    return code_fingerprint(COMPUTE_PARTS) + own
+    return store.code_key(sys.modules[__name__])
 
 
 @dataclass
@@ -350,9 +347,7 @@ class NetworkResults:
 
 def network_results(budget: Budget, *, cache: bool = True, location: Path | None = None) -> NetworkResults:
     """Train (or read from the store) every network of the chapter and probe it."""
-    memory = joblib.Memory(Path(location or cache_dir()) / "rrr_theory" if cache else None, verbose=0)
-    fn = one_thread(memory.cache(_train_and_probe))
-    check = memory.cache(_train_and_probe).check_call_in_cache
+    stored = store.cached(_train_and_probe, "rrr_theory", location=location, cache=cache)
     setup = {"seeds": list(budget.seeds), "epochs": budget.epochs, "n_per_group": budget.n_per_group,
              "n_test_per_group": budget.n_test_per_group, "grid_n": list(budget.grid_n), "device": budget.device}
     code = _code_key()
@@ -360,9 +355,8 @@ def network_results(budget: Budget, *, cache: bool = True, location: Path | None
     specs = all_specs(budget)
     for spec in specs:
         args = ({**asdict(spec), "hidden": list(spec.hidden)}, setup, code)
-        if cache and not check(*args):
-            computed += 1
-        out = fn(*args)
+        out, fresh = one_thread(store.call)(stored, *args)
+        computed += fresh
         seconds += out["seconds"]
         for r in out["rows"]:
             rows.append({"method": spec.method, "hidden": str(spec.hidden), "layers": len(spec.hidden) + 1,
@@ -599,8 +593,7 @@ def _gp_results(budget: dict, code: str) -> GPResults:
 
 def gp_results(budget: Budget, *, cache: bool = True, location: Path | None = None) -> GPResults:
     """Theorems 1 and 2 with the GP (stored on disk like the networks, so a rerun computes nothing)."""
-    memory = joblib.Memory(Path(location or cache_dir()) / "rrr_theory" if cache else None, verbose=0)
-    return memory.cache(_gp_results)(asdict(budget), _code_key())
+    return store.cached(_gp_results, "rrr_theory", location=location, cache=cache)(asdict(budget), _code_key())
 
 
 # ---------------------------------------------------------------------------------------------------

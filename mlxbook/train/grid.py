@@ -1,17 +1,13 @@
 """Grids of training runs with an on-disk result store: nothing finished is ever computed twice.
 
 A :class:`RunSpec` is everything that determines a result (dataset and its options, model, method
-and hyper-parameters, seeds, epochs, device). Each finished cell is stored by joblib.Memory under a
-hash of its spec and of the code that computes (:func:`~mlxbook.provenance.code_fingerprint` of the
-data, models, methods and training modules), written atomically (joblib writes to a temporary file and
-renames it). So an interrupted grid resumes where it stopped, a rerun recomputes nothing, a change of
-spec or code recomputes exactly the cells it touches, and an entry that cannot be read is reported by
-joblib ("Exception while loading results ...") and computed again. Cache files are our own; data
-files from elsewhere are never unpickled.
+and hyper-parameters, seeds, epochs, device). Each finished cell is kept by :mod:`mlxbook.store`
+under a hash of its spec and of the code that computes (:func:`~mlxbook.store.code_key`), so an
+interrupted grid resumes where it stopped, a rerun recomputes nothing, a change of spec or code
+recomputes exactly the cells it touches, and a corrupt entry is computed again with a warning.
 """
 from __future__ import annotations
 
-import os
 import platform
 import time
 from dataclasses import asdict, dataclass, field
@@ -28,7 +24,8 @@ from ..data import load
 from ..device import resolve_device
 from ..methods import build_method
 from ..models import build_model
-from ..provenance import COMPUTE_PARTS, PACKAGE_DIR, code_fingerprint, git_commit
+from ..provenance import git_commit
+from ..store import cached, code_key
 from .engine import fit, progress_enabled
 
 
@@ -58,15 +55,6 @@ class RunSpec:
         return flat
 
 
-def cache_dir() -> Path:
-    """``$MLXBOOK_CACHE``, else ``.mlxbook-cache`` in the source checkout, else the user's cache folder."""
-    if os.environ.get("MLXBOOK_CACHE"):
-        return Path(os.environ["MLXBOOK_CACHE"]).expanduser()
-    if (PACKAGE_DIR.parent / "pyproject.toml").exists():
-        return PACKAGE_DIR.parent / ".mlxbook-cache"
-    return Path.home() / ".cache" / "mlxbook"
-
-
 def compute_cell(spec: dict, code: str) -> dict:
     """Train one cell (the function whose results the store keeps; ``code`` is part of the key)."""
     rs = RunSpec(**spec)
@@ -86,10 +74,6 @@ def compute_cell(spec: dict, code: str) -> dict:
     }
 
 
-def _cached(location: Path | None):
-    return joblib.Memory(location, verbose=0).cache(compute_cell)
-
-
 @dataclass
 class GridResult:
     """Tidy tables of a grid: ``scores`` (cell x seed x test set) and ``curves`` (cell x seed x epoch)."""
@@ -107,10 +91,10 @@ def run_grid(specs: list[RunSpec], *, n_jobs: int = 1, cache: bool = True, locat
     ``backend`` is any joblib backend (e.g. "loky", or "dask" / "ray" once registered), so a grid can
     be spread over a cluster.
     """
-    code = code_fingerprint(COMPUTE_PARTS)
-    memory_fn = _cached(Path(location or cache_dir()) if cache else None)
+    code = code_key()
+    memory_fn = cached(compute_cell, location=location, cache=cache)
     args = [asdict(s) for s in specs]
-    computed = [not (cache and memory_fn.check_call_in_cache(a, code)) for a in args]
+    computed = [not memory_fn.check_call_in_cache(a, code) for a in args]
     bar = tqdm(args, desc="grid cells", disable=not progress_enabled())
     if n_jobs == 1:
         cells = [memory_fn(a, code) for a in bar]
