@@ -9,12 +9,13 @@
    FLOP/s an ERM step achieves against the machine's dense matmul rate (its practical peak).
 3. cache: a grid run twice against the same result store; the second run must take under 5%.
 
-    .venv/bin/python benchmarks/engine.py [--part engine steps cache] [--seeds 30] [--epochs 20]
+    .venv/bin/python benchmarks/engine.py [--part engine steps cache] [--seeds 30] [--epochs 20] [--rounds 8]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from functools import partial
@@ -100,10 +101,10 @@ def bench_steps(args, device):
     x, y, e, h = (t.to(device)[None] for t in (task.train.x, task.train.y, task.train.mask, task.train.has_mask))
     batch = Batch(x, y, e, h)
     methods = {"erm": {}, "rrr": {"lam": 1.0}, "two_stage": {}, "pgd_ex": {"eps": 0.5}, "ibp_ex": {"eps_max": 0.5}}
-    print(f"\n== one training step, batch 64, Triangle 64x64, ShapeCNN, one seed, {device} ==")
+    print(f"\n== one training step, batch 64, Triangle 64x64, ShapeCNN, one seed, {device}: median of {args.rounds} "
+          f"interleaved rounds of {args.reps} steps ==")
     print("(FLOP x ERM: the step's counted FLOPs over ERM's, the ratio its arithmetic alone sets)")
-    print(f"{'method':<12}{'ms/step':>10}{'x ERM':>8}{'GFLOP':>8}{'FLOP x ERM':>12}")
-    base = base_flops = None
+    runs = {}
     for name, hyper in methods.items():
         method = build_method(name, **hyper)
         model = StackedModel(partial(build_model, "shape_cnn"), [0], device)
@@ -112,26 +113,23 @@ def bench_steps(args, device):
             method.step(model, batch, opts, 0.5)
         with FlopCounterMode(display=False) as counter:
             method.step(model, batch, opts, 0.5)
-        flops = counter.get_total_flops()
-        reps = args.reps
-        t, _ = timed(lambda: [method.step(model, batch, opts, 0.5) for _ in range(reps)])
-        ms = 1000 * t / reps
-        base, base_flops = base or ms, base_flops or flops
+        runs[name] = (method, model, opts, counter.get_total_flops(), [])
+    for _ in range(args.rounds):  # interleaved, so that a slow spell of the machine hits every method alike
+        for method, model, opts, _, times in runs.values():
+            t, _ = timed(lambda: [method.step(model, batch, opts, 0.5) for _ in range(args.reps)])
+            times.append(1000 * t / args.reps)
+    base, base_flops = statistics.median(runs["erm"][4]), runs["erm"][3]
+    print(f"{'method':<12}{'ms/step':>10}{'x ERM':>8}{'GFLOP':>8}{'FLOP x ERM':>12}")
+    for name, (_, _, _, flops, times) in runs.items():
+        ms = statistics.median(times)
         print(f"{name:<12}{ms:>10.1f}{ms / base:>8.2f}{flops / 1e9:>8.2f}{flops / base_flops:>12.2f}")
-    method = build_method("erm")
-    model = StackedModel(partial(build_model, "shape_cnn"), [0], device)
-    opts = method.optimizers(model)
-    with FlopCounterMode(display=False) as counter:
-        method.step(model, batch, opts, 0.5)
-    flops = counter.get_total_flops()
     n = 2048 if device.type == "cpu" else 8192
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     a @ b
     t_mm, _ = timed(lambda: [a @ b for _ in range(5)])
     peak = 5 * 2 * n ** 3 / t_mm
-    t_step, _ = timed(lambda: [method.step(model, batch, opts, 0.5) for _ in range(args.reps)])
-    achieved = flops * args.reps / t_step
-    print(f"ERM step: {flops / 1e9:.2f} GFLOP; achieved {achieved / 1e9:.1f} GFLOP/s = "
+    achieved = base_flops / (base / 1000)
+    print(f"ERM step: {base_flops / 1e9:.2f} GFLOP; achieved {achieved / 1e9:.1f} GFLOP/s = "
           f"{100 * achieved / peak:.1f}% of this machine's fp32 matmul rate ({peak / 1e9:.1f} GFLOP/s, {n}x{n})")
 
 
@@ -154,7 +152,8 @@ def main():
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--n-test", type=int, default=500)
-    parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--cache-epochs", type=int, default=5)
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
