@@ -33,7 +33,7 @@ def cache_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=None)
-def code_key(*sources: Callable | Any) -> str:
+def code_key(*sources: object) -> str:
     """Fingerprint of the package's computing parts plus the source of ``sources`` (modules or functions).
 
     An experiment passes its own module, or the functions its stored results come from, so that editing

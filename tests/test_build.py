@@ -1,7 +1,6 @@
 """The whole pipeline on the smoke profile: runner, then jupyter-book build, gives a page per chapter."""
 import re
 
-
 from mlxbook import paper, runner, scorecard
 
 

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from test_data_cub import make_cub
 
 from mlxbook import chapter, paper
 from mlxbook.experiments import baselines as bl
 from mlxbook.experiments.two_stage import Budget, table5_specs
 from mlxbook.metrics import mean_pairwise_agreement
-from test_data_cub import make_cub
 
 TINY = dict(seeds=(0, 1), epochs=1, n_test=8, image_size=32)
 
