@@ -25,11 +25,12 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from mlxbook import data
+from mlxbook.data.base import Batch
 from mlxbook.device import resolve_device
 from mlxbook.methods import build_method
-from mlxbook.methods.base import Batch
 from mlxbook.models import build_model
-from mlxbook.train import RunSpec, StackedModel, fit, run_grid
+from mlxbook.models.stacked import StackedModel
+from mlxbook.train import RunSpec, fit, run_grid
 
 os.environ.setdefault("MLXBOOK_PROGRESS", "0")
 

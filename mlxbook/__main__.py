@@ -5,8 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .book.profiles import PROFILES
 from .errors import ConfigError
-from .profiles import PROFILES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="list the chapters in book order")
     args = parser.parse_args(argv)
 
-    from . import runner
+    from .book import runner
 
     try:
         if args.command == "list":

@@ -26,7 +26,7 @@ def git_commit() -> str:
 
 
 #: The parts of the package that compute results; plots, pages and the runner do not.
-COMPUTE_PARTS = ("data", "models", "methods", "train", "ibp.py", "cd.py", "metrics.py", "errors.py")
+COMPUTE_PARTS = ("data", "models", "methods", "train", "metrics.py", "errors.py")
 
 
 @functools.lru_cache(maxsize=None)

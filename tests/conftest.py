@@ -27,7 +27,7 @@ def smoke_book(tmp_path_factory):
     import subprocess
     import sys
 
-    from mlxbook import runner
+    from mlxbook.book import runner
 
     tree = tmp_path_factory.mktemp("book")
     for name in ["_config.yml", "_toc.yml"]:

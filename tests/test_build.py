@@ -1,7 +1,8 @@
 """The whole pipeline on the smoke profile: runner, then jupyter-book build, gives a page per chapter."""
 import re
 
-from mlxbook import paper, runner, scorecard
+from mlxbook import paper
+from mlxbook.book import runner, scorecard
 
 
 def test_smoke_book_builds_with_figures(smoke_book):

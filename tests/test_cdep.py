@@ -1,14 +1,15 @@
-"""Properties of contextual decomposition (mlxbook.cd) and of the CDEP method built on it."""
+"""Properties of contextual decomposition (mlxbook.methods.cd) and of the CDEP method built on it."""
 import pytest
 import torch
 from torch import nn
 
-from mlxbook.cd import cd
+from mlxbook.data.base import Batch
 from mlxbook.errors import ConfigError
-from mlxbook.methods.base import Batch, per_seed_cross_entropy
+from mlxbook.methods.base import per_seed_cross_entropy
+from mlxbook.methods.cd import cd
 from mlxbook.methods.cdep import CDEP
 from mlxbook.models import build_model
-from mlxbook.train.stacked import StackedModel
+from mlxbook.models.stacked import StackedModel
 
 TOL = 1e-5
 # key: (build, example shape)

@@ -7,7 +7,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from mlxbook import compare, paper
+from mlxbook import paper
+from mlxbook.book import compare
 from mlxbook.errors import ConfigError
 
 ON = ["dataset", "n_train", "ratio", "test_set", "method"]

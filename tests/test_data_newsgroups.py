@@ -6,7 +6,14 @@ import torch
 from conftest import NEWSGROUPS_WORDS, write_newsgroups
 
 from mlxbook.data import load
-from mlxbook.data.newsgroups import CATEGORIES, analyser, has_newsgroups, messages, newsgroups_task, vocabulary
+from mlxbook.data.newsgroups import (
+    CATEGORIES,
+    analyser,
+    has_newsgroups,
+    messages,
+    newsgroups_task,
+    vocabulary,
+)
 from mlxbook.errors import ConfigError
 
 WIDTH = 40

@@ -1,15 +1,16 @@
-"""The two-stage chapter's logic (mlxbook.experiments.ablation): Table 3 checkpoints, Table 4 specs, App. D costs."""
+"""The two-stage chapter's logic (mlxbook.experiments.two_stage.ablation): Table 3 checkpoints, Table 4 specs, App. D costs."""
 import dataclasses
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from mlxbook.experiments.two_stage.settings import Budget, spec, table5_specs
 from test_data_cub import make_cub
 
-from mlxbook import chapter, paper
-from mlxbook.experiments import ablation, baselines
-from mlxbook.experiments.two_stage import Budget, spec, table5_specs
+from mlxbook import paper
+from mlxbook.book import chapter
+from mlxbook.experiments.two_stage import ablation, baselines
 from mlxbook.train.grid import GridResult, run_grid
 
 

@@ -1,12 +1,13 @@
-"""Sec 3.1-3.3 experiments (mlxbook.experiments.baselines): budgets, the shared grid, Tables 1, 2, 5, Bird path."""
+"""Sec 3.1-3.3 experiments (mlxbook.experiments.two_stage.baselines): budgets, the shared grid, Tables 1, 2, 5, Bird path."""
 
 import numpy as np
 import pytest
+from mlxbook.experiments.two_stage.settings import Budget, table5_specs
 from test_data_cub import make_cub
 
-from mlxbook import chapter, paper
-from mlxbook.experiments import baselines as bl
-from mlxbook.experiments.two_stage import Budget, table5_specs
+from mlxbook import paper
+from mlxbook.book import chapter
+from mlxbook.experiments.two_stage import baselines as bl
 from mlxbook.metrics import mean_pairwise_agreement
 
 TINY = dict(seeds=(0, 1), epochs=1, n_test=8, image_size=32)

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from mlxbook import paper
-from mlxbook.experiments import benchmark as bm
+from mlxbook.experiments.benchmark import core as bm
 
 TINY = bm.Budget(seeds=(0,), epochs=1, k=2, n_train_shapes=8, n_train_digits=10, n_train_colours=10, n_test=8,
                  image_size=32, widths=(2, 2, 2), batch_size=8)

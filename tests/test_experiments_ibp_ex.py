@@ -1,15 +1,16 @@
-"""The IBP-Ex chapter's logic (mlxbook.experiments.ibp_ex): grids from the paper, selection, statistics, tables."""
+"""The IBP-Ex chapter's logic (mlxbook.experiments.ibp_ex.core): grids from the paper, selection, statistics, tables."""
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from test_data_isic_plant import ISIC_SIZE, PLANT_SIZE, isic_root, plant_root  # noqa: F401  (fixtures)
 from torch import nn
 
-from mlxbook import chapter, paper
-from mlxbook.experiments import ibp_ex as X
-from test_data_isic_plant import ISIC_SIZE, PLANT_SIZE, isic_root, plant_root  # noqa: F401  (fixtures)
+from mlxbook import paper
+from mlxbook.book import chapter
+from mlxbook.experiments.ibp_ex import core as X
 
 TINY = X.Budget(seeds=(0,), epochs=1, grid=1, n_train=40, n_val=20, n_test=30, image_size=ISIC_SIZE, max_per_group=None)
 

@@ -1,4 +1,4 @@
-"""Properties of the Right-for-the-Right-Reasons experiments (mlxbook.experiments.rrr): tiny budgets, < 10 s."""
+"""Properties of the Right-for-the-Right-Reasons experiments (mlxbook.experiments.rrr.core): tiny budgets, < 10 s."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ import torch
 
 from mlxbook import paper
 from mlxbook.data.toy_colours import rule_mask
-from mlxbook.experiments import rrr
+from mlxbook.experiments.rrr import core as rrr
 
 TINY = {"epochs": 1, "batch_size": 64}
 

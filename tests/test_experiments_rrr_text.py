@@ -7,7 +7,7 @@ import pytest
 from conftest import NEWSGROUPS_WORDS
 
 from mlxbook.data.newsgroups import messages
-from mlxbook.experiments import rrr_text as T
+from mlxbook.experiments.rrr import text as T
 
 TRAIN = {"epochs": 40, "batch_size": 16}
 
@@ -89,7 +89,7 @@ def test_find_another_explanation_chain_and_words(data, store, monkeypatch):
 
 
 def test_claims_say_needs_data_without_the_archive():
-    from mlxbook.experiments.rrr import Claims
+    from mlxbook.experiments.rrr.core import Claims
 
     c = Claims()
     T.claims(c, None, None, None)
@@ -98,7 +98,7 @@ def test_claims_say_needs_data_without_the_archive():
 
 
 def test_claims_measured_on_the_tree(data, store, ex, monkeypatch):
-    from mlxbook.experiments.rrr import Claims, fae_table
+    from mlxbook.experiments.rrr.core import Claims, fae_table
 
     monkeypatch.setenv("MLXBOOK_CACHE", str(store))
     c = Claims()

@@ -1,13 +1,13 @@
-"""Properties of the GP with derivative observations (mlxbook.gp) and of the RRR-theory experiments."""
+"""Properties of the GP with derivative observations (mlxbook.experiments.ibp_ex_theory.gp) and of the RRR-theory experiments."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from mlxbook import gp
 from mlxbook.errors import ConfigError
-from mlxbook.experiments import rrr_theory as rt
+from mlxbook.experiments.ibp_ex_theory import core as rt
+from mlxbook.experiments.ibp_ex_theory import gp
 from mlxbook.models import build_model
 
 RNG = np.random.default_rng(0)

@@ -1,13 +1,14 @@
-"""The spurious-features chapter's logic (mlxbook.experiments.spurious): Table 6, Figs 5 and 9."""
+"""The spurious-features chapter's logic (mlxbook.experiments.two_stage.spurious): Table 6, Figs 5 and 9."""
 import pandas as pd
 import pytest
 import torch
+from mlxbook.experiments.two_stage.settings import Budget, tidy
 from test_data_cub import make_cub
 
-from mlxbook import chapter, paper
+from mlxbook import paper
+from mlxbook.book import chapter
 from mlxbook.data import load
-from mlxbook.experiments import spurious
-from mlxbook.experiments.two_stage import Budget, tidy
+from mlxbook.experiments.two_stage import spurious
 from mlxbook.train.grid import run_grid
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from mlxbook.book import store
 from mlxbook.train import RunSpec, run_grid
-from mlxbook.train import grid as grid_module
 
 
 def _specs(methods=("erm", "rrr", "two_stage"), epochs=1):
@@ -28,7 +28,7 @@ def test_rerun_computes_nothing_and_changes_recompute_exactly_them(tmp_path, mon
     pd.testing.assert_frame_equal(first.scores, again.scores)
     changed = _specs()[:2] + _specs(methods=("two_stage",), epochs=2)
     assert run_grid(changed, location=tmp_path).computed == [False, False, True]
-    monkeypatch.setattr(grid_module, "code_key", lambda *sources: "other code")
+    monkeypatch.setattr(store, "code_key", lambda *sources: "other code")
     assert run_grid(_specs(), location=tmp_path).computed == [True, True, True]
 
 

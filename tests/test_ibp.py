@@ -1,11 +1,16 @@
-"""Soundness and behaviour of the interval bound propagation in mlxbook.ibp."""
+"""Soundness and behaviour of the interval bound propagation in mlxbook.methods.ibp."""
 import itertools
 
 import pytest
 import torch
 from torch import nn
 
-from mlxbook.ibp import certified, interval_bounds, masked_box, worst_case_logits
+from mlxbook.methods.ibp import (
+    certified,
+    interval_bounds,
+    masked_box,
+    worst_case_logits,
+)
 
 TOL = 1e-5
 N_SAMPLES = 10_000

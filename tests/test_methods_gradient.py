@@ -2,8 +2,8 @@
 import pytest
 import torch
 
+from mlxbook.data.base import Batch
 from mlxbook.errors import ConfigError
-from mlxbook.methods.base import Batch
 from mlxbook.methods.erm import ERM
 from mlxbook.methods.focal import Focal
 from mlxbook.methods.rrr import RRR
@@ -14,7 +14,7 @@ from mlxbook.methods.two_stage import (
     feature_loss,
 )
 from mlxbook.models import MLP, ShapeCNN
-from mlxbook.train.stacked import StackedModel
+from mlxbook.models.stacked import StackedModel
 
 SEEDS = (3, 7)
 IMAGE = (1, 16, 16)

@@ -3,13 +3,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mlxbook.data.base import Batch
 from mlxbook.errors import ConfigError
-from mlxbook.methods.base import Batch, per_seed_cross_entropy
+from mlxbook.methods.base import per_seed_cross_entropy
 from mlxbook.methods.corm import CoRM
 from mlxbook.methods.ibp_ex import IBPEx, IBPExRRR, certified_fraction
 from mlxbook.methods.pgd_ex import PGDEx
 from mlxbook.models import MLP, build_model
-from mlxbook.train.stacked import StackedModel
+from mlxbook.models.stacked import StackedModel
 
 SEEDS = [0, 1]
 B = 6

@@ -7,7 +7,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from mlxbook.errors import ConfigError
-from mlxbook.ibp import interval_bounds
+from mlxbook.methods.ibp import interval_bounds
 from mlxbook.models import DEFAULTS_CHOSEN, MODELS, ComposedModel, build_model
 
 # Small configurations (fast on CPU): model name, keyword arguments, input shape; m on and off.

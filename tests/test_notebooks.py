@@ -5,8 +5,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mlxbook import runner
-from mlxbook.profiles import PROFILES
+from mlxbook.book import runner
+from mlxbook.book.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -4,10 +4,10 @@ import re
 import pytest
 import torch
 
-from mlxbook import chapter
+from mlxbook.book import chapter
+from mlxbook.book.profiles import LIMITS, PROFILES, get_profile
 from mlxbook.device import resolve_device
 from mlxbook.errors import ConfigError
-from mlxbook.profiles import LIMITS, PROFILES, get_profile
 
 
 def test_profiles_cap_the_paper_value():

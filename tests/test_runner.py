@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from mlxbook import runner
+from mlxbook.book import runner
 from mlxbook.errors import ConfigError
 
 

@@ -3,8 +3,9 @@ import nbformat
 import pandas as pd
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from mlxbook import compare, paper, scorecard
-from mlxbook.chapter import start
+from mlxbook import paper
+from mlxbook.book import compare, scorecard
+from mlxbook.book.chapter import start
 
 
 def _executed(path, outputs):

@@ -1,7 +1,7 @@
 """The store's own parts: code keys, stored calls that say whether they computed, frozen arguments."""
 from pathlib import Path
 
-from mlxbook import store
+from mlxbook.book import store
 
 CALLS = []
 

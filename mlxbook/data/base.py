@@ -49,6 +49,15 @@ def dataset_folder(data_root, name: str, subfolders: tuple[str, ...], layout: st
     return root / name
 
 
+def irrelevant_region(mask: torch.Tensor, has_mask: torch.Tensor) -> torch.Tensor:
+    """RRR's annotation A = 1 - e(x) on annotated examples, 0 on examples without an explanation.
+
+    ``has_mask`` has the leading (example, or seed and example) axes of ``mask``.
+    """
+    keep = has_mask.reshape(*has_mask.shape, *([1] * (mask.dim() - has_mask.dim()))).to(mask.dtype)
+    return (1.0 - mask) * keep
+
+
 @dataclass
 class ExplanationData:
     """Examples ``x`` with labels ``y`` and relevance masks ``mask`` = e(x).
@@ -82,7 +91,7 @@ class ExplanationData:
     @property
     def irrelevant(self) -> torch.Tensor:
         """The annotation A of RRR: 1 where a feature must not matter (zero where no mask is given)."""
-        return (1.0 - self.mask) * self.has_mask.view(-1, *([1] * (self.x.dim() - 1))).to(self.mask.dtype)
+        return irrelevant_region(self.mask, self.has_mask)
 
     def subset(self, index) -> "ExplanationData":
         """The examples at ``index`` (a slice, an index tensor or a boolean tensor)."""
@@ -95,6 +104,22 @@ class ExplanationData:
         """Number of examples per label."""
         labels, counts = np.unique(self.y.numpy(), return_counts=True)
         return {int(k): int(v) for k, v in zip(labels, counts)}
+
+
+@dataclass
+class Batch:
+    """A minibatch per seed, as the engine hands it to a method: x (S, B, ...), y (S, B), relevance mask
+    like x, has_mask (S, B)."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    mask: torch.Tensor
+    has_mask: torch.Tensor
+
+    @property
+    def irrelevant(self) -> torch.Tensor:
+        """RRR's annotation A = 1 - e(x) on annotated examples, 0 on examples without an explanation."""
+        return irrelevant_region(self.mask, self.has_mask)
 
 
 @dataclass

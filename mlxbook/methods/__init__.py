@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from ..errors import ConfigError, check_choice
-from .base import Batch, Method
+from .base import Method
 from .cdep import CDEP
 from .corm import CoRM
 from .erm import ERM
@@ -46,4 +46,4 @@ def build_method(name: str, **hyper) -> Method:
     return cls(**hyper)
 
 
-__all__ = ["METHODS", "Batch", "Method", "build_method", *[c.__name__ for c in METHODS.values()]]
+__all__ = ["METHODS", "Method", "build_method", *[c.__name__ for c in METHODS.values()]]

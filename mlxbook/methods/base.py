@@ -1,40 +1,22 @@
 """What every training method is: a small object with one documented loss and the update it makes.
 
-Methods work on a :class:`~mlxbook.train.stacked.StackedModel` (S seeds at once; S = 1 is a plain
-model) and on a :class:`Batch` whose tensors carry the seed axis first. A method gets the relevance
+Methods work on a :class:`~mlxbook.models.stacked.StackedModel` (S seeds at once; S = 1 is a plain
+model) and on a :class:`~mlxbook.data.base.Batch` whose tensors carry the seed axis first. A method gets the relevance
 mask e(x) and derives the irrelevant region 1 - e(x) where it needs it (``batch.irrelevant``); examples
 without an explanation (the sparse setting) have ``has_mask`` False and an irrelevant region of zero.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
+from ..data.base import Batch
 from ..errors import check_choice, check_float
-
-if TYPE_CHECKING:  # the engine imports the methods' base, not the other way round
-    from ..train.stacked import StackedModel
+from ..models.stacked import StackedModel
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
-
-
-@dataclass
-class Batch:
-    """A minibatch per seed: x (S, B, ...), y (S, B), relevance mask like x, has_mask (S, B)."""
-
-    x: Tensor
-    y: Tensor
-    mask: Tensor
-    has_mask: Tensor
-
-    @property
-    def irrelevant(self) -> Tensor:
-        """RRR's annotation A = 1 - e(x) on annotated examples, 0 on examples without an explanation."""
-        keep = self.has_mask.reshape(*self.has_mask.shape, *([1] * (self.x.dim() - 2))).to(self.x.dtype)
-        return (1.0 - self.mask) * keep
 
 
 def make_optimizer(kind: str, params: list[Tensor], lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:

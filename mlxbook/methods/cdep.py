@@ -1,7 +1,7 @@
 """CDEP: contextual decomposition explanation penalisation (Rieger et al., 2020, arXiv:1909.13584).
 
 CDEP adds to the cross-entropy a penalty on the importance that contextual decomposition
-(:mod:`mlxbook.cd`; Murdoch et al., 2018) gives to the region that must not matter. Its paper
+(:mod:`mlxbook.methods.cd`; Murdoch et al., 2018) gives to the region that must not matter. Its paper
 writes the penalty as an L1 distance between the CD score of that region and a target explanation
 of zero; its public code (decoy MNIST, ISIC) computes, for every example and class, the softmax
 over the pair (rel, irrel) of CD logits and averages the share of rel,
@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
-from ..cd import cd
+from ..data.base import Batch
 from ..errors import ConfigError, check_float
-from .base import Batch, Method, per_seed_cross_entropy
-
-if TYPE_CHECKING:  # the engine imports the methods, not the other way round
-    from ..train.stacked import StackedModel
+from ..models.stacked import StackedModel
+from .base import Method, per_seed_cross_entropy
+from .cd import cd
 
 
 @dataclass

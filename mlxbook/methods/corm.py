@@ -8,15 +8,13 @@ CE(clean) + CE(noisy), both batch means; the paper's grid for sigma is [0.03, 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from torch import Tensor
 
+from ..data.base import Batch
 from ..errors import check_float, check_int
-from .base import Batch, Method, per_seed_cross_entropy
-
-if TYPE_CHECKING:  # the engine imports the methods, not the other way round
-    from ..train.stacked import StackedModel
+from ..models.stacked import StackedModel
+from .base import Method, per_seed_cross_entropy
 
 
 @dataclass

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from torch import Tensor
 
-from .base import Batch, Method, per_seed_cross_entropy
-
-if TYPE_CHECKING:  # the engine imports the methods, not the other way round
-    from ..train.stacked import StackedModel
+from ..data.base import Batch
+from ..models.stacked import StackedModel
+from .base import Method, per_seed_cross_entropy
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """IBP-Ex and IBP-Ex+RRR: the worst case of Eq. 2 bounded by interval bound propagation (IBP-Ex paper, Sec. 3).
 
 IBP-Ex (Eq. 3) propagates the box [x - eps*m, x + eps*m] (m = 1 - e(x), the irrelevant region)
-through the network (:mod:`mlxbook.ibp`) and trains on the worst-case logits f~ = l * onehot(y) +
+through the network (:mod:`mlxbook.methods.ibp`) and trains on the worst-case logits f~ = l * onehot(y) +
 u * (1 - onehot(y)), whose cross-entropy bounds the loss anywhere in the box from above:
 
     loss = alpha * CE(f(x), y) + (1 - alpha) * CE(f~, y).
@@ -26,17 +26,15 @@ single class (test accuracy 0.10 vs 0.49 with the mean; 1,097 images, 20 epochs,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
+from ..data.base import Batch
 from ..errors import ConfigError, check_float, check_int
-from ..ibp import certified, interval_bounds, masked_box, worst_case_logits
-from .base import Batch, Method, per_seed_cross_entropy
-
-if TYPE_CHECKING:  # the engine imports the methods, not the other way round
-    from ..train.stacked import StackedModel
+from ..models.stacked import StackedModel
+from .base import Method, per_seed_cross_entropy
+from .ibp import certified, interval_bounds, masked_box, worst_case_logits
 
 
 def logit_bounds(model: StackedModel, x: Tensor, irrelevant: Tensor, eps: float) -> tuple[Tensor, Tensor]:
@@ -129,7 +127,7 @@ def certified_fraction(model: StackedModel, x: Tensor, irrelevant: Tensor, y: Te
     ``x`` (N, ...), ``irrelevant`` like x and ``y`` (N,) are one data set shared by all seeds (e.g.
     ``data.x, data.irrelevant, data.y``) on the model's device; ``batch_size`` bounds the memory. An
     example is certified when the true class's lower logit bound beats every other class's upper bound
-    (:func:`mlxbook.ibp.certified`); at eps = 0 this is plain (tie-free) accuracy.
+    (:func:`mlxbook.methods.ibp.certified`); at eps = 0 this is plain (tie-free) accuracy.
     """
     check_float("eps", eps, low=0.0)
     check_int("batch_size", batch_size, low=1)

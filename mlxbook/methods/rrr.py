@@ -6,16 +6,14 @@ relevant region; RRR's annotation marks the irrelevant one).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
+from ..data.base import Batch
 from ..errors import check_choice, check_float
-from .base import Batch, Method, per_seed_cross_entropy
-
-if TYPE_CHECKING:  # the engine imports the methods, not the other way round
-    from ..train.stacked import StackedModel
+from ..models.stacked import StackedModel
+from .base import Method, per_seed_cross_entropy
 
 REDUCTIONS = ("mean", "sum")
 

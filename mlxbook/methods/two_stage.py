@@ -7,16 +7,14 @@ feature misalignment loss of Eq. 3 and updates the mapping layer m only (lines 3
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
+from ..data.base import Batch
 from ..errors import ConfigError, check_float
-from .base import Batch, Method, make_optimizer, per_seed_cross_entropy
-
-if TYPE_CHECKING:  # the engine imports the methods, not the other way round
-    from ..train.stacked import StackedModel
+from ..models.stacked import StackedModel
+from .base import Method, make_optimizer, per_seed_cross_entropy
 
 
 def feature_loss(model: StackedModel, batch: Batch, grad_to_f: bool) -> Tensor:

@@ -23,7 +23,7 @@ class ComposedModel(nn.Module):
     ``nn.Linear``. Parameter names therefore start with ``f.``, ``m.`` or ``c.``. The forward pass
     is a plain chain with no buffers, in-place ops or data-dependent control flow, so it can run under
     ``torch.func.functional_call`` and ``torch.func.vmap``, and :meth:`sequential` can be given to
-    :func:`mlxbook.ibp.interval_bounds`.
+    :func:`mlxbook.methods.ibp.interval_bounds`.
     """
 
     def __init__(self, f: nn.Sequential, m: nn.Linear | nn.Identity, c: nn.Sequential):

@@ -1,7 +1,7 @@
 """Training S seeds of one configuration: per-epoch curves, early stopping and final predictions.
 
 The engine is the one training loop of the book. It knows nothing about any method: each step it
-hands a :class:`~mlxbook.methods.base.Batch` (one minibatch per seed) to ``method.step``. Seeds differ
+hands a :class:`~mlxbook.data.base.Batch` (one minibatch per seed) to ``method.step``. Seeds differ
 in their initial weights (``torch.manual_seed(seed)`` before building) and in their data order (a
 generator seeded by the seed), never in anything else, so a seed gives the same model whether it is
 trained alone (``batched=False``) or stacked with others (``batched=True``).
@@ -25,11 +25,11 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from ..data.base import ExplanationData, Task
+from ..data.base import Batch, ExplanationData, Task
 from ..errors import check_int
-from ..methods.base import Batch, Method
+from ..methods.base import Method
 from ..metrics import accuracy, macro_accuracy, worst_group_accuracy
-from .stacked import StackedModel
+from ..models.stacked import StackedModel
 
 EVAL_CHUNK = 512
 

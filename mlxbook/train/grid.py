@@ -1,8 +1,8 @@
 """Grids of training runs with an on-disk result store: nothing finished is ever computed twice.
 
 A :class:`RunSpec` is everything that determines a result (dataset and its options, model, method
-and hyper-parameters, seeds, epochs, device). Each finished cell is kept by :mod:`mlxbook.store`
-under a hash of its spec and of the code that computes (:func:`~mlxbook.store.code_key`), so an
+and hyper-parameters, seeds, epochs, device). Each finished cell is kept by :mod:`mlxbook.book.store`
+under a hash of its spec and of the code that computes (:func:`~mlxbook.book.store.code_key`), so an
 interrupted grid resumes where it stopped, a rerun recomputes nothing, a change of spec or code
 recomputes exactly the cells it touches, and a corrupt entry is computed again with a warning.
 """
@@ -20,13 +20,16 @@ import torch
 from tqdm.auto import tqdm
 
 from .. import __version__
+from ..book import store
 from ..data import load
 from ..device import resolve_device
 from ..methods import build_method
 from ..models import build_model
 from ..provenance import git_commit
-from ..store import cached, code_key
 from .engine import fit, progress_enabled
+
+#: Grid cells: every spec is in the key's arguments, so the key's code is the package's computing parts.
+GRID = store.family("grid", None)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,8 @@ def run_grid(specs: list[RunSpec], *, n_jobs: int = 1, cache: bool = True, locat
     ``backend`` is any joblib backend (e.g. "loky", or "dask" / "ray" once registered), so a grid can
     be spread over a cluster.
     """
-    code = code_key()
-    memory_fn = cached(compute_cell, location=location, cache=cache)
+    code = GRID.key()
+    memory_fn = GRID.cached(compute_cell, location=location, cache=cache)
     args = [asdict(s) for s in specs]
     computed = [not memory_fn.check_call_in_cache(a, code) for a in args]
     bar = tqdm(args, desc="grid cells", disable=not progress_enabled())

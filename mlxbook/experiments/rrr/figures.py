@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .. import paper
-from .rrr import PAPER, top_mask
+from ... import paper
+from .core import PAPER, top_mask
 
 IRIS_COLOUR, CANCER_COLOUR = "#d62728", "#7f7f7f"
 

@@ -31,11 +31,11 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from .. import paper
-from ..data import load
-from ..errors import check_choice, check_int
-from ..metrics import accuracy, worst_group_accuracy
-from ..train.grid import GridResult, RunSpec, run_grid
+from ... import paper
+from ...data import load
+from ...errors import check_choice, check_int
+from ...metrics import accuracy, worst_group_accuracy
+from ...train.grid import GridResult, RunSpec, run_grid
 
 METHODS = ("erm", "focal", "rrr", "two_stage", "two_stage_sparse", "corm", "pgd_ex", "ibp_ex", "ibp_ex_rrr", "cdep")
 LABELS = {"erm": "ERM", "focal": "Focal loss", "rrr": "RRR", "two_stage": "Two-stage", "two_stage_sparse": "Two-stage (sparse)",
@@ -559,7 +559,7 @@ def cost_figure(summary: pd.DataFrame, width: float = 11.0):
 
 def show_table(table: pd.DataFrame, *, label: str, caption: str, index: bool = True) -> None:
     """Display ``table`` as Markdown under a bold caption, anchored by the HTML id ``label`` (the
-    pattern of :func:`mlxbook.compare.markdown`: MyST labels are not parsed in cell outputs)."""
+    pattern of :func:`mlxbook.book.compare.markdown`: MyST labels are not parsed in cell outputs)."""
     from IPython.display import Markdown, display
 
     display(Markdown(f'<a id="{label}"></a>\n\n**{caption}**\n\n' + table.to_markdown(index=index)))

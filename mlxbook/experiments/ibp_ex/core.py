@@ -11,7 +11,7 @@ Everything the chapter ``notebooks/ibp_ex.ipynb`` shows is computed here:
 * :func:`select` - the paper's model choice: per method, the grid cell with the best validation
   worst-group accuracy (Sec. 5.1.3 "Choice of the best model");
 * per-seed frames in the layout of :mod:`mlxbook.paper` for Tables 1, 2/5, 3 and 6 and the s1/s2
-  statistics, ready for :func:`mlxbook.compare.against_paper`; Table 4 (time relative to ERM) and the
+  statistics, ready for :func:`mlxbook.book.compare.against_paper`; Table 4 (time relative to ERM) and the
   Appendix E PGD-Ex sensitivity as plain tables.
 """
 from __future__ import annotations
@@ -26,18 +26,18 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import __version__, paper
-from ..data import has_isic, has_plant, load
-from ..data.base import Task
-from ..device import resolve_device
-from ..methods import build_method
-from ..methods.ibp_ex import certified_fraction
-from ..metrics import accuracy, group_accuracies, macro_accuracy, worst_group_accuracy
-from ..models import build_model
-from ..provenance import git_commit
-from ..store import cached, call, code_key
-from ..train.engine import fit
-from ..train.grid import RunSpec
+from ... import __version__, paper
+from ...book.store import cached, call, code_key
+from ...data import has_isic, has_plant, load
+from ...data.base import Task
+from ...device import resolve_device
+from ...methods import build_method
+from ...methods.ibp_ex import certified_fraction
+from ...metrics import accuracy, group_accuracies, macro_accuracy, worst_group_accuracy
+from ...models import build_model
+from ...provenance import git_commit
+from ...train.engine import fit
+from ...train.grid import RunSpec
 
 PAPER = "ibp_ex"
 METHODS = ("erm", "rrr", "cdep", "corm", "pgd_ex", "ibp_ex", "ibp_ex_rrr")
@@ -175,7 +175,7 @@ def budget(ch, data_root=None) -> Budget:
     training needs its eps ramp spread over enough steps, and with 10 epochs on 600 images no IBP-Ex
     radius learnt the digit.
     """
-    from ..data.digits import load_digits_source
+    from ...data.digits import load_digits_source
 
     seeds = tuple(ch.seeds(paper.fact(PAPER, "n_seeds"), cpu=2))
     epochs = ch.cap("epochs", PAPER_EPOCHS, cpu=20)
@@ -356,7 +356,7 @@ def compute_cell(spec: dict, analysis: dict, code: str) -> dict:
 
 def run_cells(specs: list[RunSpec], analysis: Analysis = Analysis(), *, cache: bool = True,
               location: Path | None = None) -> list[dict]:
-    """Every cell of ``specs`` from the result store (:mod:`mlxbook.store`, keyed by spec, analysis and
+    """Every cell of ``specs`` from the result store (:mod:`mlxbook.book.store`, keyed by spec, analysis and
     :func:`_module_code`) when computed before, else trained now.
 
     ``cell["computed"]`` says whether this call trained it.
@@ -562,8 +562,8 @@ def compare_by_metric(ch, table: pd.DataFrame, *, label: str, caption: str, clai
 
 
 def comparison(per_seed: pd.DataFrame, on: list[str], missing="not run", profile: str = "", **filters) -> pd.DataFrame:
-    """:func:`mlxbook.compare.against_paper` against the paper rows selected by ``filters``."""
-    from ..compare import against_paper
+    """:func:`mlxbook.book.compare.against_paper` against the paper rows selected by ``filters``."""
+    from ...book.compare import against_paper
 
     return against_paper(paper.numbers(PAPER, **filters), per_seed, on=on, value="value", missing=missing, profile=profile)
 

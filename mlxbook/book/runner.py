@@ -18,9 +18,9 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..provenance import code_fingerprint
 from .profiles import get_profile
-from .provenance import code_fingerprint
 
 SOURCE_DIR = "notebooks"
 OUTPUT_DIR = "book/chapters"

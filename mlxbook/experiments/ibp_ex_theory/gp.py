@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, special
 
-from .errors import ConfigError, check_float, check_int
+from ...errors import ConfigError, check_float, check_int
 
 
 def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .errors import check_choice
+from ..errors import check_choice
 
 #: What a profile may cap, with what each cap means (shown in the book's intro).
 LIMITS = {

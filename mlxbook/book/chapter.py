@@ -14,10 +14,10 @@ from pathlib import Path
 
 import torch
 
-from .device import resolve_device
-from .errors import ConfigError, check_choice, check_int
+from ..device import resolve_device
+from ..errors import ConfigError, check_choice, check_int
+from ..provenance import git_commit, version_string
 from .profiles import LIMITS, PROFILES, Profile, get_profile
-from .provenance import git_commit, version_string
 
 LAB_URL = "http://localhost:8888/lab/tree/"
 """Where ``make lab`` serves ``notebooks/`` (JupyterLab's default port)."""
@@ -70,7 +70,7 @@ class Chapter:
         return values[self.profile.name]
 
     def compare(self, table, *, label: str, caption: str, claim: str = ""):
-        """Show a paper-vs-ours table (see :mod:`mlxbook.compare`) and record its rows for the scorecard."""
+        """Show a paper-vs-ours table (see :mod:`mlxbook.book.compare`) and record its rows for the scorecard."""
         from .compare import show
 
         return show(self, table, label=label, caption=caption, claim=claim)
@@ -95,14 +95,14 @@ class Chapter:
 
     def claim(self, *, paper: str, label: str, claim: str, paper_says: str, ours: str, verdict: str,
               why: str = "") -> None:
-        """Show and record a verdict on a claim outside the tables (see :func:`mlxbook.compare.show_claim`)."""
+        """Show and record a verdict on a claim outside the tables (see :func:`mlxbook.book.compare.show_claim`)."""
         from .compare import show_claim
 
         show_claim(self, paper=paper, label=label, claim=claim, paper_says=paper_says, ours=ours, verdict=verdict,
                    why=why)
 
     def claims(self, table, *, paper: str, label: str, caption: str) -> None:
-        """Show and record a table of claims with verdicts (see :func:`mlxbook.compare.show_claims`)."""
+        """Show and record a table of claims with verdicts (see :func:`mlxbook.book.compare.show_claims`)."""
         from .compare import show_claims
 
         show_claims(self, table, paper=paper, label=label, caption=caption)

@@ -13,7 +13,7 @@ sums); ``lambda_2`` on sums is ``lambda_2 / batch`` on means. A = 0 runs use ERM
 weight decay (the same loss, without computing a penalty that is zero).
 
 Caching. The training functions here keep the trained weights (``run_grid`` keeps predictions only),
-so they keep their results in the store's "rrr" family (:mod:`mlxbook.store`), keyed by their
+so they keep their results in the store's "rrr" family (:mod:`mlxbook.book.store`), keyed by their
 arguments and by the computing code and this module (:func:`code_key`): a rerun of the chapter trains
 nothing, LIME included.
 """
@@ -31,16 +31,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import paper, store
-from ..data import load
-from ..data.base import ExplanationData, Task
-from ..data.toy_colours import rule_mask
-from ..device import one_thread
-from ..errors import ConfigError, check_choice
-from ..methods import build_method
-from ..models import build_model
-from ..store import freeze
-from ..train import fit
+from ... import paper
+from ...book import store
+from ...book.store import freeze
+from ...data import load
+from ...data.base import ExplanationData, Task
+from ...data.toy_colours import rule_mask
+from ...device import one_thread
+from ...errors import ConfigError, check_choice
+from ...methods import build_method
+from ...models import build_model
+from ...train import fit
 
 PAPER = "rrr"
 IMAGE_DATASETS = ("toy_colours", "decoy_ross", "digits_clean")
@@ -680,7 +681,7 @@ def chapter_budget(ch, data_root=None) -> Budget:
         text_seeds=tuple(ch.seeds(3)),
         fig10_iterations=by(smoke=1, cpu=4, paper=4),
     )
-    from ..data.digits import load_digits_source
+    from ...data.digits import load_digits_source
 
     n_avail = [len(load_digits_source(data_root, s)[1]) for s in ("train", "test")]
     b = Budget(**{**asdict(b), "decoy_n_train": min(b.decoy_n_train, n_avail[0]),

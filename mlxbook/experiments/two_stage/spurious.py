@@ -5,7 +5,7 @@ away (App. A.4); test images never have one. A model that learned the reason (th
 region) keeps its clean-test accuracy (Fig 5, Table 6 black numbers) and its accuracy on the transfer
 set that shares the reason (Fig 9, Table 6 red numbers: Pentagon for Triangle, Triangle vs Circle for
 Fox vs Cat; Bird has none). Methods: No expl, Grad Reg and Ours, with App. B's rates for spurious data
-(eta2 = 0.01), from :func:`~mlxbook.experiments.two_stage.hyper`. The paper prints no class ratio for
+(eta2 = 0.01), from :func:`~mlxbook.experiments.two_stage.settings.hyper`. The paper prints no class ratio for
 Table 6; we train on balanced (1:1) sets.
 """
 from __future__ import annotations
@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import compare, paper
-from ..data import has_cub
-from ..train.grid import RunSpec
+from ... import paper
+from ...book import compare
+from ...data import has_cub
+from ...train.grid import RunSpec
 from .ablation import NEEDS_CUB, explain_missing, paper_sizes
-from .two_stage import BALANCED_METHODS, Budget, balanced_specs
+from .settings import BALANCED_METHODS, Budget, balanced_specs
 
 PAPER = "two_stage"
 TRANSFER = {"triangle": "pentagon", "fox_cat": "triangle_vs_circle"}

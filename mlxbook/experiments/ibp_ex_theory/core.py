@@ -8,7 +8,7 @@ Everything the chapter ``rrr_theory`` computes lives here:
   and with plain ERM for reference; plus a sweep of RRR's weight decay between the two (the trade-off
   Sec 4 describes in words). :func:`network_results`.
 * **Theorem 1** (Eq. 5, Appendix A): GP regression with derivative observations df/dx2 = 0 at the
-  training points (:mod:`mlxbook.gp`): deviation along x2 against the length scale, against alpha/beta
+  training points (:mod:`mlxbook.experiments.ibp_ex_theory.gp`): deviation along x2 against the length scale, against alpha/beta
   of the Gamma prior, and against delta. :func:`theorem1_lengthscale`, :func:`theorem1_gamma`,
   :func:`theorem1_delta`.
 * **Theorem 2** (Eq. 6, Appendix B): invariance observations over a covering of x2 with gap C; deviation
@@ -44,14 +44,16 @@ import pandas as pd
 import torch
 from threadpoolctl import threadpool_limits
 
-from .. import gp, paper, store
-from ..data import load
-from ..data.theory2d import GROUP_X2
-from ..device import one_thread
-from ..errors import check_choice, check_int
-from ..methods import build_method
-from ..models import build_model
-from ..train import fit
+from ... import paper
+from ...book import store
+from ...data import load
+from ...data.theory2d import GROUP_X2
+from ...device import one_thread
+from ...errors import check_choice, check_int
+from ...methods import build_method
+from ...models import build_model
+from ...train import fit
+from . import gp
 
 FIG1_WEIGHT_DECAYS = tuple(paper.fact("ibp_ex", "fig1_weight_decay"))
 """RRR's weak and strong weight decay of Fig 1 (b) and (c)."""
@@ -117,7 +119,7 @@ class Budget:
 
 
 def budget_for(ch) -> Budget:
-    """The chapter's budget under its profile (``ch`` from :func:`mlxbook.chapter.start`).
+    """The chapter's budget under its profile (``ch`` from :func:`mlxbook.book.chapter.start`).
 
     Seeds: the paper's three (Sec 5.1.3; Fig 1 shows one run). Epochs: the paper gives none for the
     demo; 40 epochs of batch 128 (280 Adam steps) fit every configuration here. Smoke runs every code

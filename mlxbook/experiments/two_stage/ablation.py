@@ -6,7 +6,7 @@ and the cost analysis of App. D.
   "convergence" is each seed's final model (early stopping on the training loss where the budget
   has a ``patience``, else the last epoch).
 * Table 4 (clean test accuracy against training-set size, No expl vs Ours) repeats Table 5's balanced
-  numbers, so its cells are exactly those of :func:`~mlxbook.experiments.two_stage.table5_specs` at
+  numbers, so its cells are exactly those of :func:`~mlxbook.experiments.two_stage.settings.table5_specs` at
   ratio 1:1 and are shared with the baselines chapter.
 * App. D prices an image's label at 1.2 cents and its explanation at 3.6 cents (from
   :mod:`mlxbook.paper`): :func:`cost_frame` turns Table 4 into accuracy against annotation cost and
@@ -16,25 +16,31 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from functools import partial
-
-
-from .. import compare, paper
-from ..data import has_cub, load
-from ..data.base import ExplanationData
-from ..methods import build_method
-from ..methods.base import Batch
-from ..models import build_model
-from ..train.grid import GridResult, RunSpec, run_grid
-from ..train.stacked import StackedModel
+from ... import paper
+from ...book import compare
+from ...data import has_cub, load
+from ...data.base import Batch, ExplanationData
+from ...methods import build_method
+from ...models import build_model
+from ...models.stacked import StackedModel
+from ...train.grid import GridResult, RunSpec, run_grid
 from . import baselines
-from .two_stage import ABLATION_METHODS, METHOD_LABELS, Budget, balanced_specs, method_of, table5_specs, tidy
+from .settings import (
+    ABLATION_METHODS,
+    METHOD_LABELS,
+    Budget,
+    balanced_specs,
+    method_of,
+    table5_specs,
+    tidy,
+)
 
 PAPER = "two_stage"
 CONVERGENCE = "convergence"
@@ -77,7 +83,7 @@ def plan(ch, data_root=None) -> Plan:
 
     cpu: Table 3 on Triangle 50 and Fox vs Cat 100 only, 30 epochs (profile cap; so no 40-epoch
     checkpoint and "convergence" means "after 30 epochs"), 100 test images. Table 4 uses the budget of
-    Table 5's grid, :func:`mlxbook.experiments.baselines.budget` (the same RunSpecs, so the cells are
+    Table 5's grid, :func:`mlxbook.experiments.two_stage.baselines.budget` (the same RunSpecs, so the cells are
     shared with the baselines chapter), on the sizes of that grid that Table 4 lists.
     """
     t3, t4 = paper_sizes("Table 3"), paper_sizes("Table 4")
@@ -149,7 +155,7 @@ def stage_moves(dataset: str = "triangle", n: int = 64, image_size: int = 32, se
 
 
 def masked_examples(dataset: str, n: int = 8, image_size: int = 32, seed: int = 0) -> dict[str, ExplanationData]:
-    """Rows for :func:`mlxbook.plots.example_grid`: training images x and the masked inputs x' = x ⊙ e(x) (Alg. 1, line 3)."""
+    """Rows for :func:`mlxbook.book.plots.example_grid`: training images x and the masked inputs x' = x ⊙ e(x) (Alg. 1, line 3)."""
     t = load(dataset, n_train=n, n_test=2, size=image_size, seed=seed).train
     return {"x": t, "x' = x ⊙ e(x)": ExplanationData(t.x * t.mask, t.y, t.mask, t.has_mask, group_names=t.group_names)}
 
@@ -339,7 +345,7 @@ def curve_figure(curves: pd.DataFrame, test_set: str = "test", marks: pd.DataFra
                  methods=None, ylabel: str = "test accuracy"):
     """Accuracy per epoch (mean and ±1 std band over seeds), one panel per (dataset, n_train), lines per method.
 
-    ``curves``: tidy curves (:func:`~mlxbook.experiments.two_stage.tidy`); ``marks``: optional paper points
+    ``curves``: tidy curves (:func:`~mlxbook.experiments.two_stage.settings.tidy`); ``marks``: optional paper points
     (dataset, n_train, method, epoch, value) drawn as open markers at their epoch.
     """
     c = curves[curves.test_set == test_set]

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-from .data.base import ExplanationData
+from ..data.base import ExplanationData
 
 MASK_COLOUR = "#ff7f0e"
 

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import paper, store
-from ..data import newsgroups
-from ..device import one_thread
-from . import rrr
+from ... import paper
+from ...book import store
+from ...data import newsgroups
+from ...device import one_thread
+from . import core as rrr
 
 DATASET = "newsgroups"
 PAPER = rrr.PAPER

@@ -18,12 +18,13 @@ Verdict of a row (the issue's rule: same ordering of methods, gap within the spr
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
-from .paper import KEY
+from ..errors import ConfigError
+from ..paper import KEY
 
 SUPPORTED, PARTLY, NOT_SUPPORTED = "supported", "partly", "not supported"
 VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, "needs data", "not run")
@@ -157,7 +158,7 @@ def show_claim(ch, *, paper: str, label: str, claim: str, paper_says: str, ours:
     """
     from IPython.display import Markdown, display
 
-    from .paper import PAPERS
+    from ..paper import PAPERS
 
     if paper not in PAPERS:
         raise ConfigError(f"paper={paper!r} is not allowed; allowed: {', '.join(PAPERS)}")
@@ -179,7 +180,7 @@ def show_claims(ch, table: pd.DataFrame, *, paper: str, label: str, caption: str
     """
     from IPython.display import Markdown, display
 
-    from .paper import PAPERS
+    from ..paper import PAPERS
 
     if paper not in PAPERS:
         raise ConfigError(f"paper={paper!r} is not allowed; allowed: {', '.join(PAPERS)}")
@@ -206,3 +207,44 @@ def show_claims(ch, table: pd.DataFrame, *, paper: str, label: str, caption: str
     tally = ", ".join(f"{n} {v}" for v, n in table["verdict"].value_counts().items())
     text = f'<a id="{label}"></a>\n\n**{caption} Profile `{ch.profile.name}`; verdicts: {tally}.**\n\n' + "\n".join(lines)
     display(Markdown(text), metadata={"mlxbook": {"claims": recs}})
+
+
+class Claims:
+    """A chapter's claims that are not table rows, each with our evidence and the verdict of a stated rule.
+
+    The one claims mechanism of the book: an experiment's verdict functions :meth:`add` rows (``where``
+    in the paper, the ``claim``, what the paper says, what we measured, the verdict and the rule or
+    reason ``why``); a chapter shows a section's rows with :meth:`show`, which records them for the
+    scorecard through :func:`show_claims`.
+    """
+
+    COLUMNS = ("where", "claim", "paper_says", "ours", "verdict", "why")
+
+    def __init__(self, paper: str):
+        from ..paper import PAPERS
+
+        if paper not in PAPERS:
+            raise ConfigError(f"paper={paper!r} is not allowed; allowed: {', '.join(PAPERS)}")
+        self.paper = paper
+        self.rows: list[dict] = []
+
+    def add(self, where: str, claim: str, paper_says: str, ours: str, verdict: str, why: str = "") -> str:
+        """Add one claim; returns its verdict (one of :data:`VERDICTS`)."""
+        if verdict not in VERDICTS:
+            raise ConfigError(f"verdict={verdict!r} is not allowed; allowed: {', '.join(VERDICTS)}")
+        self.rows.append(dict(zip(self.COLUMNS, (where, claim, paper_says, ours, verdict, why))))
+        return verdict
+
+    def frame(self, where: str | None = None) -> pd.DataFrame:
+        """The claims (those whose ``where`` starts with ``where``), without optional columns left empty."""
+        df = pd.DataFrame(self.rows, columns=list(self.COLUMNS))
+        if where is not None:
+            df = df[df["where"].str.startswith(where)]
+        empty = [c for c in ("paper_says", "why") if not df[c].astype(bool).any()]
+        return df.drop(columns=empty).reset_index(drop=True)
+
+    def show(self, ch, where: str, *, label: str | None = None, caption: str | None = None) -> None:
+        """Show the claims of ``where`` and record them for the scorecard (label ``claims-<where>``)."""
+        slug = re.sub(r"[^a-z0-9]+", "-", where.lower()).strip("-")
+        show_claims(ch, self.frame(where), paper=self.paper, label=label or f"claims-{slug}",
+                    caption=caption or f"Claims of {where}.")

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .. import paper
-from ..errors import check_choice, check_int
-from ..train.grid import GridResult, RunSpec
+from ... import paper
+from ...errors import check_choice, check_int
+from ...train.grid import GridResult, RunSpec
 
 PAPER_SIZES = {"triangle": (10, 50, 100), "fox_cat": (50, 100, 500, 1000), "bird": (30, 60)}
 """Training-set sizes of Sec 3.1 / Table 5 per dataset."""

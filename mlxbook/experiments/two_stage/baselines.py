@@ -1,7 +1,7 @@
 """Sec 3.1-3.3 of "Machine Learning from Explanations": learning curves, transfer and agreement.
 
 One grid serves three chapters. :func:`budget` turns a chapter's profile into a
-:class:`~mlxbook.experiments.two_stage.Budget` (the same one in every chapter, so the RunSpecs and
+:class:`~mlxbook.experiments.two_stage.settings.Budget` (the same one in every chapter, so the RunSpecs and
 their cached cells are shared), :func:`grid_specs` lists Table 5's grid (Triangle and Fox vs Cat at
 both ratios, Bird when CUB-200-2011 is at ``data_root``) and :func:`run` trains it once. Then:
 
@@ -23,13 +23,23 @@ import os
 import numpy as np
 import pandas as pd
 
-from .. import compare, paper
-from ..data.cub import has_cub
-from ..errors import ConfigError
-from ..metrics import pairwise_agreement
-from ..train.grid import GridResult, RunSpec, run_grid
-from .two_stage import (BALANCED_METHODS, IMBALANCED_METHODS, METHOD_LABELS, PAPER_SIZES, Budget, hyper, spec,
-                        table5_specs, tidy)
+from ... import paper
+from ...book import compare
+from ...data.cub import has_cub
+from ...errors import ConfigError
+from ...metrics import pairwise_agreement
+from ...train.grid import GridResult, RunSpec, run_grid
+from .settings import (
+    BALANCED_METHODS,
+    IMBALANCED_METHODS,
+    METHOD_LABELS,
+    PAPER_SIZES,
+    Budget,
+    hyper,
+    spec,
+    table5_specs,
+    tidy,
+)
 
 BIRD_SIZES = (30, 60)
 """Bird training sizes of Table 5 (Table 2 and Table 6 use 60)."""
@@ -152,7 +162,7 @@ def table1(scores: pd.DataFrame, *, profile: str = "") -> pd.DataFrame:
 def agreement_matrices(result: GridResult, specs: list[RunSpec], *, test_set: str = "test",
                        max_models: int = AGREEMENT_MODELS) -> dict[tuple, np.ndarray]:
     """(dataset, n_train, ratio, method) -> the (S, S) agreement matrix of its first ``max_models`` models."""
-    from .two_stage import method_of
+    from .settings import method_of
 
     out = {}
     for cell, s in zip(result.cells, specs):
@@ -186,7 +196,7 @@ def table2(matrices: dict[tuple, np.ndarray], *, profile: str = "", data_root=No
 
 
 def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
-    """How many rows got each verdict (see :func:`mlxbook.compare.counts`)."""
+    """How many rows got each verdict (see :func:`mlxbook.book.compare.counts`)."""
     return compare.counts(table)
 
 
@@ -294,7 +304,7 @@ def wins(scores: pd.DataFrame, a: str, b: str, *, test_set: str = "test", ratio:
 def diagnosis_table(result: GridResult, specs: list[RunSpec], diag: GridResult, diag_specs: list[RunSpec]) -> pd.DataFrame:
     """The 1:9 setting of the diagnosis runs, four ways: final clean-test accuracy and share of positive
     predictions (mean ± std over seeds), with each run's learning rates."""
-    from .two_stage import method_of
+    from .settings import method_of
 
     ds, n = diag_specs[0].dataset, diag_specs[0].data["n_train"]
     pairs = [(c, s) for c, s in zip(result.cells, specs)
