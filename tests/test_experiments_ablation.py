@@ -5,12 +5,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from mlxbook.experiments.two_stage.settings import Budget, spec, table5_specs
 from test_data_cub import make_cub
 
 from mlxbook import paper
 from mlxbook.book import chapter
 from mlxbook.experiments.two_stage import ablation, baselines
+from mlxbook.experiments.two_stage.settings import NEEDS_CUB, Budget, spec, table5_specs
 from mlxbook.train.grid import GridResult, run_grid
 
 
@@ -75,7 +75,7 @@ def test_table3_says_why_rows_are_missing():
     t = ablation.table3(per_seed, p, "cpu")
     ran = t[t.seeds > 0]
     assert len(ran) == 6 and (ran.verdict == "supported").all()
-    assert t[(t.dataset == "bird")].why.eq(ablation.NEEDS_CUB).all()
+    assert t[(t.dataset == "bird")].why.eq(NEEDS_CUB).all()
     assert t[(t.dataset == "triangle") & (t.n_train == 50) & (t.epoch == 40)].why.str.contains("30 epochs").all()
     assert t[(t.dataset == "fox_cat")].why.str.contains("not in the cpu subset").all()
 

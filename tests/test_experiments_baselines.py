@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-from mlxbook.experiments.two_stage.settings import Budget, table5_specs
 from test_data_cub import make_cub
 
 from mlxbook import paper
 from mlxbook.book import chapter
 from mlxbook.experiments.two_stage import baselines as bl
+from mlxbook.experiments.two_stage import figures
+from mlxbook.experiments.two_stage.settings import NEEDS_CUB, Budget, table5_specs
 from mlxbook.metrics import mean_pairwise_agreement
 
 TINY = dict(seeds=(0, 1), epochs=1, n_test=8, image_size=32)
@@ -64,7 +65,7 @@ def test_per_model_agreement_averages_to_table2s_mean():
     t = bl.table2(m, profile="cpu")
     row = t[(t.dataset == "fox_cat") & (t.n_train == 50)].set_index("method")
     assert row.loc["two_stage", "ours"] == 1.0 and row.loc["erm", "seeds"] == 5 and row.loc["rrr", "seeds"] == 0
-    assert (t[t.dataset == "bird"].why == bl.NEEDS_CUB).all()
+    assert (t[t.dataset == "bird"].why == NEEDS_CUB).all()
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,7 @@ def test_tables_match_our_cells_to_the_paper_rows(tiny_grid):
     mine = scores[(scores.dataset == "triangle") & (scores.test_set == "test") & (scores.method == "erm")
                   & (scores.ratio == "1:9")].accuracy.mean()
     assert run[(run.method == "erm") & (run.ratio == "1:9")].ours.iloc[0] == pytest.approx(mine)
-    assert (t5[t5.dataset == "bird"].why == bl.NEEDS_CUB).all()
+    assert (t5[t5.dataset == "bird"].why == NEEDS_CUB).all()
     red = bl.table5(scores, lines=("red",), profile="cpu")
     assert set(red[red.seeds > 0].test_set) == {"pentagon"}
     t1 = bl.table1(scores, profile="cpu")
@@ -125,14 +126,14 @@ def test_figures_have_one_panel_per_size_and_ratio(tiny_grid):
     import matplotlib.pyplot as plt
 
     _, specs, _, curves, result, _ = tiny_grid
-    fig = bl.curve_figure(curves, "triangle")
+    fig = figures.curve_figure(curves, "triangle")
     assert len([a for a in fig.axes if a.get_visible()]) == 2
     plt.close(fig)
-    fig = bl.agreement_figure(bl.agreement_matrices(result, specs), [("triangle", 10)])
+    fig = figures.agreement_figure(bl.agreement_matrices(result, specs), [("triangle", 10)])
     assert len(fig.axes) >= 3
     plt.close(fig)
     with pytest.raises(Exception, match="no curves"):
-        bl.curve_figure(curves, "bird")
+        figures.curve_figure(curves, "bird")
 
 
 def test_bird_path_on_a_tiny_cub_tree(tmp_path, monkeypatch):
@@ -147,9 +148,9 @@ def test_bird_path_on_a_tiny_cub_tree(tmp_path, monkeypatch):
     assert set(scores.test_set) == {"test"} and len(scores) == 3 * 2
     t5 = bl.table5(scores, profile="cpu", data_root=root)
     bird = t5[t5.dataset == "bird"]
-    assert len(bird) == 6 and (bird.why != bl.NEEDS_CUB).all()  # data present: rows say the size was cut
+    assert len(bird) == 6 and (bird.why != NEEDS_CUB).all()  # data present: rows say the size was cut
     m = bl.agreement_matrices(result, specs)
     assert set(m) == {("bird", 6, "1:1", meth) for meth in ("erm", "rrr", "two_stage")}
     assert bl.table2_settings(root)[-1] == ("bird", 60) and ("bird", 60) not in bl.table2_settings(None)
-    fig = bl.curve_figure(curves, "bird", ratios=("1:1",))
+    fig = figures.curve_figure(curves, "bird", ratios=("1:1",))
     assert len(fig.axes) == 1

@@ -6,8 +6,12 @@ import pandas as pd
 import pytest
 from conftest import NEWSGROUPS_WORDS
 
+from mlxbook.book import compare
 from mlxbook.data.newsgroups import messages
+from mlxbook.experiments.rrr import claims as verdicts
+from mlxbook.experiments.rrr import tables
 from mlxbook.experiments.rrr import text as T
+from mlxbook.experiments.rrr.training import fae_table
 
 TRAIN = {"epochs": 40, "batch_size": 16}
 
@@ -54,7 +58,7 @@ def test_stored_explanations_are_read_back_not_recomputed(data, store, ex):
 
 
 def test_gradients_agree_with_lime_on_group_words(ex):
-    table = T.agreement(ex)
+    table = tables.agreement(ex)
     assert list(table["message"]) == [e["index"] for e in ex["examples"]]
     assert float(table["same sign"].mean()) >= 0.7
     assert (table["gradient words (>= 1% of max)"] >= 1).all()
@@ -63,7 +67,7 @@ def test_gradients_agree_with_lime_on_group_words(ex):
 def test_agreement_arithmetic_on_a_made_up_example():
     ex = {"examples": [{"index": 7, "lime": {"a": 0.5, "b": -0.2, "c": 0.1},
                         "gradient_in_message": {"a": 0.3, "b": 0.1, "c": 0.05, "d": -0.001, "e": 0.0}}]}
-    row = T.agreement(ex).iloc[0]
+    row = tables.agreement(ex).iloc[0]
     assert row["words in message"] == 5 and row["LIME words"] == 3
     assert row["same sign"] == pytest.approx(2 / 3)  # b disagrees
     assert row["rank correlation"] == pytest.approx(0.5)  # ranks (3,1,2) vs (3,2,1)
@@ -72,7 +76,7 @@ def test_agreement_arithmetic_on_a_made_up_example():
 
 
 def test_words_table_marks_words_outside_the_message(ex):
-    table = T.words_table(ex, 0, k=40)
+    table = tables.words_table(ex, 0, k=40)
     assert list(table.columns) == ["LIME", "gradient (in message)", "gradient (whole vocabulary)"]
     assert table["gradient (whole vocabulary)"].str.contains("(not in message)", regex=False).any()
 
@@ -89,22 +93,18 @@ def test_find_another_explanation_chain_and_words(data, store, monkeypatch):
 
 
 def test_claims_say_needs_data_without_the_archive():
-    from mlxbook.experiments.rrr.core import Claims
-
-    c = Claims()
-    T.claims(c, None, None, None)
+    c = compare.Claims("rrr")
+    verdicts.text_claims(c, None, None, None)
     frame = c.frame("Sec 3.2 text")
-    assert len(frame) == 5 and set(frame["verdict"]) == {"needs data"} and T.accuracy_rows(None).empty
+    assert len(frame) == 5 and set(frame["verdict"]) == {"needs data"} and tables.accuracy_rows(None).empty
 
 
 def test_claims_measured_on_the_tree(data, store, ex, monkeypatch):
-    from mlxbook.experiments.rrr.core import Claims, fae_table
-
     monkeypatch.setenv("MLXBOOK_CACHE", str(store))
-    c = Claims()
-    T.claims(c, ex, T.agreement(ex), fae_table(T.fae(data, [0], TRAIN, iterations=2)))
+    c = compare.Claims("rrr")
+    verdicts.text_claims(c, ex, tables.agreement(ex), fae_table(T.fae(data, [0], TRAIN, iterations=2)))
     frame = c.frame("Sec 3.2 text")
     assert len(frame) == 5 and "needs data" not in set(frame["verdict"])
     assert frame["ours"].str.len().min() > 5
-    rows = T.accuracy_rows(ex)
+    rows = tables.accuracy_rows(ex)
     assert list(rows.columns) == ["dataset", "method", "seed", "accuracy"] and set(rows["dataset"]) == {"newsgroups"}

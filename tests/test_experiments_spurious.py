@@ -2,13 +2,13 @@
 import pandas as pd
 import pytest
 import torch
-from mlxbook.experiments.two_stage.settings import Budget, tidy
 from test_data_cub import make_cub
 
 from mlxbook import paper
 from mlxbook.book import chapter
 from mlxbook.data import load
 from mlxbook.experiments.two_stage import spurious
+from mlxbook.experiments.two_stage.settings import Budget, tidy
 from mlxbook.train.grid import run_grid
 
 

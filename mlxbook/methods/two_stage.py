@@ -84,15 +84,17 @@ class TwoStage(Method):
 
     def step(self, model: StackedModel, batch: Batch, optimizers: list[torch.optim.Optimizer],
              progress: float) -> Tensor:
+        """One minibatch of Algorithm 1: lines 1-2 (stage 1), then lines 3-7 on the updated model (stage 2)."""
         opt1, opt2 = optimizers
         opt1.zero_grad(set_to_none=True)
-        ce = per_seed_cross_entropy(model(batch.x), batch.y)
+        ce = per_seed_cross_entropy(model(batch.x), batch.y)  # line 1: L_CE of h(x) and y
         ce.sum().backward()
-        opt1.step()
+        opt1.step()  # line 2: theta_h <- theta_h - eta1 grad L_CE (every parameter)
         opt1.zero_grad(set_to_none=True)  # opt1 holds every parameter: clears stage 1's gradients
+        # lines 3-6: x' = x * e(x); x'_feat = softmax(f(x')); x_feat = softmax(m(f(x))); L_feat = KL(x'_feat || x_feat)
         feat = feature_loss(model, batch, grad_to_f=self.stage2_part == "f")
         feat.sum().backward()
-        opt2.step()
+        opt2.step()  # line 7: theta_m <- theta_m - eta2 grad L_feat (the mapping layer only)
         return (ce + feat).detach()
 
 

@@ -1,6 +1,6 @@
-"""Figures of the "Right for the Right Reasons" chapter (Ross et al. 2017), drawn from :mod:`.rrr`'s results.
+"""Figures of the "Right for the Right Reasons" chapter (Ross et al. 2017, Figs 2-13), drawn from stored results.
 
-Kept apart from :mod:`.rrr` so that changing a figure does not invalidate the stored training runs.
+Reporting only: no figure is part of a stored result's key, so changing one recomputes nothing.
 """
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pandas as pd
 import seaborn as sns
 
 from ... import paper
-from .core import PAPER, top_mask
+from .gradients import top_mask
+from .setup import PAPER
 
 IRIS_COLOUR, CANCER_COLOUR = "#d62728", "#7f7f7f"
 

@@ -18,10 +18,8 @@ import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from ... import paper
 from ...book import compare
@@ -34,7 +32,7 @@ from ...train.grid import GridResult, RunSpec, run_grid
 from . import baselines
 from .settings import (
     ABLATION_METHODS,
-    METHOD_LABELS,
+    NEEDS_CUB,
     Budget,
     balanced_specs,
     method_of,
@@ -48,11 +46,7 @@ MAX_EPOCHS = 100
 """Our stand-in for "at convergence" (the paper trains "with early stopping" and gives no maximum)."""
 PATIENCE = 10
 """Epochs without improvement of the training loss before a seed stops (paper profile; ours, not the paper's)."""
-NEEDS_CUB = "needs CUB-200-2011 at data_root"
 TABLE4_METHODS = ("erm", "two_stage")
-_CB = sns.color_palette("colorblind", 10)
-PALETTE = {"erm": _CB[0], "rrr": _CB[1], "two_stage": _CB[2], "two_stage_no_mapping": _CB[3],
-           "two_stage_joint": _CB[4], "focal": _CB[8], "two_stage_sparse": _CB[9]}
 
 
 def paper_sizes(table: str) -> dict[str, tuple[int, ...]]:
@@ -306,82 +300,6 @@ def paper_table4() -> pd.DataFrame:
 
 
 # -------------------------------------------------------------------------------------------- figures
-DATASET_LABELS = {"triangle": "Triangle", "fox_cat": "Fox vs Cat", "bird": "Bird"}
-
-
-def cost_figure(ours: pd.DataFrame, theirs: pd.DataFrame):
-    """Accuracy against annotation cost (App. D), one panel per dataset: paper (open, dashed) and ours (filled).
-
-    ``ours``: dataset, method, n_train, accuracy (per seed); ``theirs``: :func:`paper_table4`.
-    """
-    datasets = [d for d in DATASET_LABELS if d in set(theirs.dataset) | set(ours.dataset)]
-    fig, axes = plt.subplots(1, len(datasets), figsize=(11, 4.2), squeeze=False)
-    mean = ours.groupby(["dataset", "method", "n_train"], as_index=False)["accuracy"].agg(["mean", "std"])
-    mean = cost_frame(mean.rename(columns={"mean": "accuracy"}))
-    theirs = cost_frame(theirs)
-    for ax, d in zip(axes[0], datasets):
-        for m in TABLE4_METHODS:
-            t = theirs[(theirs.dataset == d) & (theirs.method == m)].sort_values("n_train")
-            ax.plot(t.cost_usd, t.accuracy, "--o", mfc="white", color=PALETTE[m], label=f"{METHOD_LABELS[m]}, paper")
-            o = mean[(mean.dataset == d) & (mean.method == m)].sort_values("n_train")
-            if len(o):
-                ax.errorbar(o.cost_usd, o.accuracy, yerr=o["std"].fillna(0), fmt="-o", color=PALETTE[m],
-                            capsize=3, label=f"{METHOD_LABELS[m]}, ours")
-            for _, r in t.iterrows():
-                ax.annotate(str(int(r.n_train)), (r.cost_usd, r.accuracy), textcoords="offset points",
-                            xytext=(0, -12 if m == "erm" else 6), ha="center", fontsize=7, color=PALETTE[m])
-        ax.set_xscale("log")
-        ax.set_xlabel("annotation cost (US dollars, log scale)")
-        ax.set_title(DATASET_LABELS[d])
-        ax.grid(alpha=0.3)
-    axes[0, 0].set_ylabel("clean test accuracy")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.06))
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    return fig
-
-
-def curve_figure(curves: pd.DataFrame, test_set: str = "test", marks: pd.DataFrame | None = None,
-                 methods=None, ylabel: str = "test accuracy"):
-    """Accuracy per epoch (mean and ±1 std band over seeds), one panel per (dataset, n_train), lines per method.
-
-    ``curves``: tidy curves (:func:`~mlxbook.experiments.two_stage.settings.tidy`); ``marks``: optional paper points
-    (dataset, n_train, method, epoch, value) drawn as open markers at their epoch.
-    """
-    c = curves[curves.test_set == test_set]
-    methods = [m for m in (methods or PALETTE) if m in set(c.method)]
-    panels = c[["dataset", "n_train"]].drop_duplicates()
-    panels = panels.assign(_o=panels.dataset.map(list(DATASET_LABELS).index)).sort_values(["_o", "n_train"])
-    k = len(panels)
-    cols = min(k, 4)
-    rows = -(-k // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.4 * rows), squeeze=False, sharey=True)
-    for ax, (_, pnl) in zip(axes.flat, panels.iterrows()):
-        sub = c[(c.dataset == pnl.dataset) & (c.n_train == pnl.n_train)]
-        for m in methods:
-            g = sub[sub.method == m].groupby("epoch")["accuracy"].agg(["mean", "std"]).reset_index()
-            if g.empty:
-                continue
-            ax.plot(g.epoch, g["mean"], color=PALETTE[m], label=METHOD_LABELS[m])
-            ax.fill_between(g.epoch, g["mean"] - g["std"].fillna(0), g["mean"] + g["std"].fillna(0),
-                            color=PALETTE[m], alpha=0.15, lw=0)
-            if marks is not None:
-                mk = marks[(marks.dataset == pnl.dataset) & (marks.n_train == pnl.n_train) & (marks.method == m)]
-                for _, r in mk.iterrows():
-                    x = g.epoch.max() if r.epoch == CONVERGENCE else r.epoch
-                    ax.plot([x], [r.value], marker="D" if r.epoch == CONVERGENCE else "o", mfc="white",
-                            color=PALETTE[m], ms=7, ls="none")
-        ax.set_title(f"{DATASET_LABELS[pnl.dataset]}, n = {int(pnl.n_train)}")
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-    for ax in axes.flat[k:]:
-        ax.axis("off")
-    for ax in axes[:, 0]:
-        ax.set_ylabel(ylabel)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return fig
 
 
 def verdict_summary(table: pd.DataFrame, columns: list[str]) -> str:

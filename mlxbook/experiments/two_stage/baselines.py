@@ -5,12 +5,12 @@ One grid serves three chapters. :func:`budget` turns a chapter's profile into a
 their cached cells are shared), :func:`grid_specs` lists Table 5's grid (Triangle and Fox vs Cat at
 both ratios, Bird when CUB-200-2011 is at ``data_root``) and :func:`run` trains it once. Then:
 
-* Sec 3.1, Figs 2-4: :func:`curve_figure` (test accuracy per epoch, mean and spread over seeds);
+* Sec 3.1, Figs 2-4: :func:`.figures.curve_figure` (test accuracy per epoch, mean and spread over seeds);
   Table 5: :func:`table5` (black numbers: clean test, balanced training; blue: clean test, 1:9).
 * Sec 3.2, Table 1 and Table 5's red numbers: :func:`table1`, :func:`table5` with ``lines=("red",)``
   (the Pentagon and Triangle-vs-Circle sets are evaluated in every cell).
 * Sec 3.3, Table 2: :func:`agreement_matrices`, :func:`table2` (pairwise prediction agreement on the
-  clean test set of the final models, :func:`mlxbook.metrics.pairwise_agreement`), :func:`agreement_figure`.
+  clean test set of the final models, :func:`mlxbook.metrics.pairwise_agreement`), :func:`.figures.agreement_figure`.
 
 :func:`diagnosis_specs` adds the two runs that explain the two-stage method's failure at 1:9 on our
 data (plain cross-entropy at the two-stage method's eta1, and the two-stage method with eta1 = 0.01).
@@ -26,16 +26,16 @@ import pandas as pd
 from ... import paper
 from ...book import compare
 from ...data.cub import has_cub
-from ...errors import ConfigError
 from ...metrics import pairwise_agreement
 from ...train.grid import GridResult, RunSpec, run_grid
 from .settings import (
-    BALANCED_METHODS,
-    IMBALANCED_METHODS,
+    DATASET_LABELS,
+    DISPLAY_ORDER,
     METHOD_LABELS,
+    NEEDS_CUB,
     PAPER_SIZES,
+    SYNTHETIC,
     Budget,
-    hyper,
     spec,
     table5_specs,
     tidy,
@@ -43,17 +43,8 @@ from .settings import (
 
 BIRD_SIZES = (30, 60)
 """Bird training sizes of Table 5 (Table 2 and Table 6 use 60)."""
-SYNTHETIC = ("triangle", "fox_cat")
-TRANSFER = {"triangle": "pentagon", "fox_cat": "triangle_vs_circle"}
-"""The Sec 3.2 test set of each synthetic training set (evaluated in every cell)."""
-DATASET_LABELS = {"triangle": "Triangle", "fox_cat": "Fox vs Cat", "bird": "Bird"}
-TEST_LABELS = {"test": "clean test", "pentagon": "Pentagon", "triangle_vs_circle": "Triangle vs Circle"}
-PALETTE = {"erm": "#0173b2", "rrr": "#de8f05", "two_stage": "#029e73", "focal": "#cc78bc",
-           "two_stage_sparse": "#56b4e9"}
-"""Colours close to the paper's: No expl blue, Grad Reg orange, sparse cyan (Sec 3.1 names them)."""
 PAPER_EPOCHS = 100
 """Figs 2-4 plot about 100 epochs; the paper trains "with early stopping" and gives no epoch count."""
-NEEDS_CUB = "needs CUB-200-2011 at data_root"
 AGREEMENT_MODELS = 10
 """Table 2 compares 10 models per setting (its caption)."""
 
@@ -208,80 +199,6 @@ def std_ratio(scores: pd.DataFrame, test_set: str = "test", ratio: str = "1:1") 
     return t.reset_index()
 
 
-# -------------------------------------------------------------------------------------- figures
-def curve_figure(curves: pd.DataFrame, dataset: str, *, test_set: str = "test", ratios=("1:1", "1:9"),
-                 width: float = 11.0):
-    """Figs 2-4: test accuracy per epoch (mean line, band = mean ± std over seeds), one panel per size,
-    one row per training ratio (balanced on top, 1:9 below, as in the paper)."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    c = curves[(curves.dataset == dataset) & (curves.test_set == test_set) & curves.ratio.isin(ratios)]
-    if c.empty:
-        raise ConfigError(f"no curves for dataset={dataset!r}, test_set={test_set!r}")
-    sizes = sorted(c.n_train.unique())
-    rows = [r for r in ratios if (c.ratio == r).any()]
-    fig, axes = plt.subplots(len(rows), len(sizes), figsize=(width, 2.9 * len(rows) + 0.4), squeeze=False,
-                             sharex=True, sharey=True)
-    for i, ratio in enumerate(rows):
-        for j, n in enumerate(sizes):
-            ax = axes[i, j]
-            d = c[(c.ratio == ratio) & (c.n_train == n)].copy()
-            d["method"] = d.method.map(METHOD_LABELS)
-            order = [METHOD_LABELS[m] for m in PALETTE if METHOD_LABELS[m] in set(d.method)]
-            sns.lineplot(d, x="epoch", y="accuracy", hue="method", hue_order=order, errorbar="sd", ax=ax,
-                         palette={METHOD_LABELS[m]: col for m, col in PALETTE.items()}, legend=(i, j) == (len(rows) - 1, 0))
-            ax.axhline(0.5, color="grey", lw=0.8, ls=":")
-            ax.set_title(f"{DATASET_LABELS[dataset]}, n = {n}, train {ratio}")
-            ax.set_ylabel(f"{TEST_LABELS[test_set]} accuracy" if j == 0 else "")
-            ax.set_ylim(0.4, 1.0)
-    leg = axes[-1, 0].get_legend()
-    if leg is not None:
-        handles, labels = axes[-1, 0].get_legend_handles_labels()
-        leg.remove()
-        fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return fig
-
-
-def message_figure(text: str, width: float = 11.0):
-    """A small figure that only says ``text`` (keeps a numbered figure where data are missing)."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(width, 1.2))
-    ax.axis("off")
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=12)
-    return fig
-
-
-def agreement_figure(matrices: dict[tuple, np.ndarray], settings: list[tuple], *,
-                     methods=("erm", "rrr", "two_stage"), width: float = 11.0):
-    """Heatmaps of the agreement matrices: one row per (dataset, n_train) setting, one column per method."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    settings = [s for s in settings if any((s[0], s[1], "1:1", m) in matrices for m in methods)]
-    if not settings:
-        raise ConfigError("no agreement matrix for the requested settings")
-    fig, axes = plt.subplots(len(settings), len(methods), figsize=(width, 2.9 * len(settings)), squeeze=False)
-    for i, (ds, n) in enumerate(settings):
-        for j, m in enumerate(methods):
-            ax = axes[i, j]
-            a = matrices.get((ds, n, "1:1", m))
-            if a is None:
-                ax.axis("off")
-                continue
-            off = a[np.triu_indices(len(a), 1)].mean()
-            sns.heatmap(a, ax=ax, vmin=0.5, vmax=1.0, cmap="viridis", square=True, annot=len(a) <= 10,
-                        fmt=".2f", annot_kws={"fontsize": 7}, cbar=j == len(methods) - 1,
-                        xticklabels=False, yticklabels=False)
-            ax.set_title(f"{DATASET_LABELS[ds]} {n}: {METHOD_LABELS[m]}\nmean pairwise {off:.3f}")
-            if j == 0:
-                ax.set_ylabel("model (seed)")
-    fig.tight_layout()
-    return fig
-
-
 def table2_settings(data_root=None) -> list[tuple]:
     """The (dataset, n_train) settings of Table 2, Bird only when its data are present."""
     rows = paper.numbers("two_stage", table="Table 2")
@@ -289,9 +206,6 @@ def table2_settings(data_root=None) -> list[tuple]:
     return [s for s in keep if s[0] != "bird" or (data_root is not None and has_cub(data_root))]
 
 
-__all__ = ["BIRD_SIZES", "CPU", "TRANSFER", "agreement_figure", "agreement_matrices", "agreement_table", "transfer_figure", "wins", "diagnosis_table", "budget", "curve_figure",
-           "diagnosis_specs", "grid_specs", "hyper", "message_figure", "n_jobs", "per_model_agreement", "run",
-           "std_ratio", "table1", "table2", "table2_settings", "table5", "verdict_counts"]
 
 
 def wins(scores: pd.DataFrame, a: str, b: str, *, test_set: str = "test", ratio: str = "1:1") -> tuple[int, int]:
@@ -323,37 +237,9 @@ def diagnosis_table(result: GridResult, specs: list[RunSpec], diag: GridResult, 
     return pd.DataFrame(rows)
 
 
-def transfer_figure(scores: pd.DataFrame, width: float = 11.0):
-    """Sec 3.2: per model (seed), clean-test accuracy against transfer-set accuracy, one panel per dataset."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    keys = ["dataset", "n_train", "ratio", "method", "seed"]
-    clean = scores[scores.test_set == "test"].set_index(keys).accuracy.rename("clean")
-    moved = scores[scores.test_set.isin(TRANSFER.values())].set_index(keys).accuracy.rename("transfer")
-    both = pd.concat([clean, moved], axis=1, join="inner").reset_index()
-    datasets = [d for d in SYNTHETIC if (both.dataset == d).any()]
-    if not datasets:
-        raise ConfigError("no transfer-set scores")
-    fig, axes = plt.subplots(1, len(datasets), figsize=(width, width / 2.2), squeeze=False)
-    for ax, ds in zip(axes[0], datasets):
-        d = both[both.dataset == ds].copy()
-        d["method"] = d.method.map(METHOD_LABELS)
-        order = [METHOD_LABELS[m] for m in PALETTE if METHOD_LABELS[m] in set(d.method)]
-        sns.scatterplot(d, x="clean", y="transfer", hue="method", hue_order=order, style="ratio", ax=ax, s=40,
-                        palette={METHOD_LABELS[m]: c for m, c in PALETTE.items()}, alpha=0.8, legend=ax is axes[0, -1])
-        ax.plot([0.3, 1], [0.3, 1], color="grey", lw=0.8, ls=":")
-        ax.set(xlim=(0.3, 1.02), ylim=(0.3, 1.02), xlabel="clean-test accuracy",
-               ylabel=f"{TEST_LABELS[TRANSFER[ds]]} accuracy", title=f"trained on {DATASET_LABELS[ds]}")
-    if axes[0, -1].get_legend() is not None:
-        sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1), frameon=False)
-    fig.tight_layout()
-    return fig
-
-
 def agreement_table(matrices: dict[tuple, np.ndarray]) -> pd.DataFrame:
     """Mean pairwise agreement of every setting: rows (dataset, n_train, ratio), columns methods."""
     rows = [{"dataset": DATASET_LABELS[d], "n_train": n, "ratio": r, "method": METHOD_LABELS[m],
              "agreement": a[np.triu_indices(len(a), 1)].mean()} for (d, n, r, m), a in matrices.items()]
     t = pd.DataFrame(rows).pivot_table(index=["dataset", "n_train", "ratio"], columns="method", values="agreement")
-    return t[[METHOD_LABELS[m] for m in PALETTE if METHOD_LABELS[m] in t.columns]]
+    return t[[METHOD_LABELS[m] for m in DISPLAY_ORDER if METHOD_LABELS[m] in t.columns]]

@@ -21,6 +21,13 @@ from ...train.grid import GridResult, RunSpec
 
 PAPER_SIZES = {"triangle": (10, 50, 100), "fox_cat": (50, 100, 500, 1000), "bird": (30, 60)}
 """Training-set sizes of Sec 3.1 / Table 5 per dataset."""
+SYNTHETIC = ("triangle", "fox_cat")
+"""The datasets built here (Bird needs CUB-200-2011)."""
+TRANSFER = {"triangle": "pentagon", "fox_cat": "triangle_vs_circle"}
+"""The Sec 3.2 test set of each synthetic training set (evaluated in every cell)."""
+DATASET_LABELS = {"triangle": "Triangle", "fox_cat": "Fox vs Cat", "bird": "Bird"}
+NEEDS_CUB = "needs CUB-200-2011 at data_root"
+"""Why a Bird row has no number of ours: the CUB-200-2011 images are not at ``data_root``."""
 
 BALANCED_METHODS = ("erm", "rrr", "two_stage")
 IMBALANCED_METHODS = ("erm", "rrr", "focal", "two_stage", "two_stage_sparse")
@@ -28,6 +35,8 @@ ABLATION_METHODS = ("two_stage", "two_stage_no_mapping", "two_stage_joint")
 METHOD_LABELS = {"erm": "No expl", "rrr": "Grad Reg", "focal": "Focal loss", "two_stage": "Ours (two-stage)",
                  "two_stage_sparse": "Ours (sparse expl.)", "two_stage_no_mapping": "No mapping layer",
                  "two_stage_joint": "Joint optimisation"}
+DISPLAY_ORDER = ("erm", "rrr", "two_stage", "two_stage_no_mapping", "two_stage_joint", "focal", "two_stage_sparse")
+"""The order of methods in every table and legend of these chapters."""
 _MODEL = {"triangle": "shape_cnn", "fox_cat": "shape_cnn", "bird": "bird_cnn"}
 _TRAINER = {"two_stage_sparse": "two_stage"}  # the sparse variant is the same method on sparser data
 

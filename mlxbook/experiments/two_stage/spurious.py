@@ -18,11 +18,10 @@ from ... import paper
 from ...book import compare
 from ...data import has_cub
 from ...train.grid import RunSpec
-from .ablation import NEEDS_CUB, explain_missing, paper_sizes
-from .settings import BALANCED_METHODS, Budget, balanced_specs
+from .ablation import explain_missing, paper_sizes
+from .settings import BALANCED_METHODS, NEEDS_CUB, Budget, balanced_specs
 
 PAPER = "two_stage"
-TRANSFER = {"triangle": "pentagon", "fox_cat": "triangle_vs_circle"}
 TEST_SET_LABELS = {"test": "clean test set", "pentagon": "Pentagon", "triangle_vs_circle": "Triangle vs Circle"}
 
 

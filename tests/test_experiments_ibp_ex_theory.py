@@ -1,13 +1,13 @@
-"""Properties of the GP with derivative observations (mlxbook.experiments.ibp_ex_theory.gp) and of the RRR-theory experiments."""
+"""Properties of the GP with derivative observations (mlxbook.experiments.ibp_ex_theory.gp) and of the IBP-Ex theory experiments."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
+from mlxbook.book import compare
 from mlxbook.errors import ConfigError
-from mlxbook.experiments.ibp_ex_theory import core as rt
-from mlxbook.experiments.ibp_ex_theory import gp
+from mlxbook.experiments.ibp_ex_theory import claims, demo, gp, tables, theorems
 from mlxbook.models import build_model
 
 RNG = np.random.default_rng(0)
@@ -63,41 +63,41 @@ def test_covering_gap_is_at_most_c_and_close_to_it():
 
 def test_grid_shift_deviation_of_a_linear_function_is_slope_times_delta():
     n1, n2 = 9, 61
-    pts = rt.grid_points(n1, n2)
+    pts = demo.grid_points(n1, n2)
     values = (0.3 * pts[:, 1] + pts[:, 0]).reshape(n2, n1)
-    mean, worst = rt.grid_shift_deviation(values, 10.0)
+    mean, worst = demo.grid_shift_deviation(values, 10.0)
     assert np.isclose(mean, 3.0) and np.isclose(worst, 3.0)
-    assert np.isclose(rt.deviation(lambda p: 0.3 * p[:, 1], rt.grid_points(n1, n2, 10.0), 10.0), 3.0)
+    assert np.isclose(demo.deviation(lambda p: 0.3 * p[:, 1], demo.grid_points(n1, n2, 10.0), 10.0), 3.0)
     with pytest.raises(ValueError):
-        rt.grid_shift_deviation(values, 0.5)
+        demo.grid_shift_deviation(values, 0.5)
 
 
 def test_cover_gap_of_boxes():
     levels = (-20.0, 0.0, 20.0)
-    assert np.isclose(rt.cover_gap_of_boxes(levels, 0.0), 10.0)
-    assert np.isclose(rt.cover_gap_of_boxes(levels, 4.0), 6.0)
-    assert rt.cover_gap_of_boxes(levels, 40.0) == 0.0
+    assert np.isclose(demo.cover_gap_of_boxes(levels, 0.0), 10.0)
+    assert np.isclose(demo.cover_gap_of_boxes(levels, 4.0), 6.0)
+    assert demo.cover_gap_of_boxes(levels, 40.0) == 0.0
 
 
-SMALL = rt.Budget((0,), epochs=1, n_per_group=5, n_test_per_group=5, weight_decays=rt.FIG1_WEIGHT_DECAYS,
-                  two_layer_weight_decays=(1e-4,), ibp_eps=(rt.IBP_EPS_MAX,), grid_n=(9, 13), gp_per_cluster=1,
-                  gp_nodes=3, gp_thetas=(1.0, 5.0, 30.0), gp_alpha_over_beta=(1e-3, 1.0), gp_gaps=(5.0, 1.25))
+SMALL = demo.Budget((0,), epochs=1, n_per_group=5, n_test_per_group=5, weight_decays=demo.FIG1_WEIGHT_DECAYS,
+                    two_layer_weight_decays=(1e-4,), ibp_eps=(demo.IBP_EPS_MAX,), grid_n=(9, 13), gp_per_cluster=1,
+                    gp_nodes=3, gp_thetas=(1.0, 5.0, 30.0), gp_alpha_over_beta=(1e-3, 1.0), gp_gaps=(5.0, 1.25))
 
 
 def test_theorem1_long_length_scales_flatten_f_but_lose_the_fit():
-    t = rt.theorem1_lengthscale(SMALL).set_index("theta")
+    t = theorems.theorem1_lengthscale(SMALL).set_index("theta")
     assert (t.max_grad_x2_at_data < 1e-2).all()  # the RRR constraint holds at the data
     assert t.loc[1.0, "data_deviation"] > 0.5  # locally flat, globally not
     assert t.loc[30.0, "data_deviation"] < 0.05
     assert t.loc[1.0, "accuracy"] == 1.0 and t.loc[30.0, "accuracy"] < 0.9
-    g = rt.theorem1_gamma(SMALL)
+    g = theorems.theorem1_gamma(SMALL)
     for _, rows in g.groupby("alpha"):
         rows = rows.sort_values("alpha_over_beta")
         assert rows.data_deviation.iloc[0] < rows.data_deviation.iloc[-1]
 
 
 def test_theorem2_deviation_shrinks_with_the_coverage_gap_and_stays_below_the_bound():
-    t = rt.theorem2_cover(SMALL).sort_values("C")
+    t = theorems.theorem2_cover(SMALL).sort_values("C")
     assert t.C.iloc[-1] == pytest.approx(10.0)  # the data alone leave C = 10 in [-30, 30]
     assert t.data_deviation.iloc[0] < 0.5 * t.data_deviation.iloc[-1]
     assert (t.max_grid_deviation <= t.bound).all()
@@ -106,35 +106,35 @@ def test_theorem2_deviation_shrinks_with_the_coverage_gap_and_stays_below_the_bo
 def test_proposition1_bound_holds_for_any_two_layer_relu_net():
     torch.manual_seed(0)
     net = build_model("mlp", in_features=2, hidden=(16,))
-    parts = rt.two_layer_parts(net)
-    f = rt._numpy_f(net, "logit")
+    parts = demo.two_layer_parts(net)
+    f = demo._numpy_f(net, "logit")
     x = np.stack([RNG.uniform(-3, 3, 50), RNG.uniform(-20, 20, 50)], 1)
     for d in (0.5, 5.0, 50.0):
-        dev = np.abs(f(rt.shifted(x, d)) - f(x))
+        dev = np.abs(f(demo.shifted(x, d)) - f(x))
         lipschitz = np.abs(parts["beta"] * parts["W"][:, 1]).sum() * d
         assert (dev <= lipschitz + 1e-4).all()
         assert lipschitz <= ((parts["beta"] ** 2).sum() + (parts["W"] ** 2).sum()) * d
     with pytest.raises(ValueError):
-        rt.two_layer_parts(build_model("mlp", in_features=2, hidden=(4, 4)))
+        demo.two_layer_parts(build_model("mlp", in_features=2, hidden=(4, 4)))
 
 
 def test_networks_are_probed_cached_and_judged(tmp_path):
-    res = rt.network_results(SMALL, location=tmp_path)
-    assert res.computed == len(rt.all_specs(SMALL))
+    res = demo.network_results(SMALL, location=tmp_path)
+    assert res.computed == len(demo.all_specs(SMALL))
     t = res.table
     assert set(t.method) == {"erm", "rrr", "ibp_ex"} and (t.layers == 2).any()
     assert t.accuracy.between(0, 1).all() and (t.grid_deviation >= 0).all()
-    spec = rt.fig1_specs()["ERM (reference)"]
+    spec = demo.fig1_specs()["ERM (reference)"]
     assert res.grids[spec].shape == (1, SMALL.grid_n[1], SMALL.grid_n[0])
-    again = rt.network_results(SMALL, location=tmp_path)
+    again = demo.network_results(SMALL, location=tmp_path)
     assert again.computed == 0 and again.table.equals(res.table)
-    g = rt.gp_results(SMALL, location=tmp_path)
-    c = rt.claims(res, g.lengthscale, g.gamma, g.delta, g.cover, rt.prop1_frame(res))
-    assert set(c.verdict) <= {rt.SUPPORTED, rt.PARTLY, rt.NOT_SUPPORTED}
+    g = theorems.gp_results(SMALL, location=tmp_path)
+    c = claims.claims(res, g.lengthscale, g.gamma, g.delta, g.cover, tables.prop1_frame(res)).frame()
+    assert set(c.verdict) <= {compare.SUPPORTED, compare.PARTLY, compare.NOT_SUPPORTED}
     assert len(c) >= 10 and c.claim.is_unique
 
 
 def test_budget_keeps_the_papers_weight_decays():
     with pytest.raises(ValueError):
-        rt.Budget((0,), 1, weight_decays=(1e-3,))
-    assert rt.FIG1_WEIGHT_DECAYS == (1e-4, 1)
+        demo.Budget((0,), 1, weight_decays=(1e-3,))
+    assert demo.FIG1_WEIGHT_DECAYS == (1e-4, 1)

@@ -1,0 +1,60 @@
+"""The benchmark's tables for the page: the datasets, the configurations on offer and kept, what is not run."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .selection import select
+from .settings import LABELS, METHODS, SETTINGS, configurations, not_applicable, setting
+from .training import Budget, Cell, data_kwargs
+
+
+def reasons(b: Budget | None = None) -> pd.DataFrame:
+    """Every (method, column) that is not run, with the reason (of ``b.settings``, all if None)."""
+    rows = []
+    for s in SETTINGS if b is None else [setting(k) for k in b.settings]:
+        for m in METHODS:
+            why = not_applicable(m, s)
+            rows += [{"method": m, "column": c, "reason": why} for c in s.columns if why]
+    return pd.DataFrame(rows, columns=["method", "column", "reason"])
+
+
+def chosen_table(scores: pd.DataFrame, cells: list[Cell]) -> pd.DataFrame:
+    """Method x setting: the configuration kept (hyper-parameters as text)."""
+    chosen = select(scores)
+    hyper = {(c.setting, c.method, c.config): _describe(c.spec.method_kwargs) for c in cells}
+    chosen["kept"] = [hyper[(s, m, i)] for s, m, i in zip(chosen["setting"], chosen["method"], chosen["config"])]
+    table = chosen.pivot(index="method", columns="setting", values="kept")
+    return table.reindex(index=list(METHODS), columns=[s.key for s in SETTINGS if s.key in set(chosen["setting"])]).fillna("n/a")
+
+
+def _describe(kw: dict) -> str:
+    return ", ".join(f"{k}={v:g}" for k, v in kw.items() if k != "optimizer")
+
+
+def protocol_table(b: Budget) -> pd.DataFrame:
+    """One row per benchmark column: the training setting, test set, model and training data."""
+    rows = []
+    for key in b.settings:
+        s = setting(key)
+        data = data_kwargs(s, "erm", b)
+        train = ("67 (RRR's fixed split)" if s.dataset == "iris_cancer" else
+                 str(data.get("n_train")))
+        for column, test_set in s.columns.items():
+            rows.append({"dataset (column)": column, "trained on": key, "test set": test_set, "model": s.model,
+                         "training examples": train, "class ratio": data.get("ratio", "as generated"),
+                         "spurious squares": "yes" if data.get("spurious") else "no"})
+    return pd.DataFrame(rows)
+
+
+def configuration_table(b: Budget) -> pd.DataFrame:
+    """Method x configuration index: the hyper-parameters each method may choose from."""
+    return pd.DataFrame({LABELS[m]: [_describe(c) for c in configurations(m, b.k)] for m in METHODS},
+                        index=[f"configuration {i + 1}" for i in range(b.k)]).T
+
+
+def show_table(table: pd.DataFrame, *, label: str, caption: str, index: bool = True) -> None:
+    """Display ``table`` as Markdown under a bold caption, anchored by the HTML id ``label`` (the
+    pattern of :func:`mlxbook.book.compare.markdown`: MyST labels are not parsed in cell outputs)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(f'<a id="{label}"></a>\n\n**{caption}**\n\n' + table.to_markdown(index=index)))

@@ -1,0 +1,198 @@
+"""The figures of the two-stage paper's chapters: accuracy curves (Figs 2-4), agreement heatmaps (Fig 6),
+transfer scatter (Sec 3.2), the cost curves of Table 4 / App. D and the Table 3 ablation curves.
+
+Reporting only: each figure reads tables the section modules build from stored grid cells.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from ...errors import ConfigError
+from .ablation import CONVERGENCE, TABLE4_METHODS, cost_frame
+from .settings import DATASET_LABELS, DISPLAY_ORDER, METHOD_LABELS, SYNTHETIC, TRANSFER
+
+PALETTE = dict(zip(DISPLAY_ORDER, ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#ca9161", "#cc78bc", "#56b4e9")))
+"""seaborn's colour-blind palette, close to the paper's: No expl blue, Grad Reg orange, sparse cyan (Sec 3.1
+names them); its order, :data:`~.settings.DISPLAY_ORDER`, is the legends' order."""
+TEST_LABELS = {"test": "clean test", "pentagon": "Pentagon", "triangle_vs_circle": "Triangle vs Circle"}
+
+
+# -------------------------------------------------------------------------------------- figures
+def curve_figure(curves: pd.DataFrame, dataset: str, *, test_set: str = "test", ratios=("1:1", "1:9"),
+                 width: float = 11.0):
+    """Figs 2-4: test accuracy per epoch (mean line, band = mean ± std over seeds), one panel per size,
+    one row per training ratio (balanced on top, 1:9 below, as in the paper)."""
+    import matplotlib.pyplot as plt
+
+    c = curves[(curves.dataset == dataset) & (curves.test_set == test_set) & curves.ratio.isin(ratios)]
+    if c.empty:
+        raise ConfigError(f"no curves for dataset={dataset!r}, test_set={test_set!r}")
+    sizes = sorted(c.n_train.unique())
+    rows = [r for r in ratios if (c.ratio == r).any()]
+    fig, axes = plt.subplots(len(rows), len(sizes), figsize=(width, 2.9 * len(rows) + 0.4), squeeze=False,
+                             sharex=True, sharey=True)
+    for i, ratio in enumerate(rows):
+        for j, n in enumerate(sizes):
+            ax = axes[i, j]
+            d = c[(c.ratio == ratio) & (c.n_train == n)].copy()
+            d["method"] = d.method.map(METHOD_LABELS)
+            order = [METHOD_LABELS[m] for m in PALETTE if METHOD_LABELS[m] in set(d.method)]
+            sns.lineplot(d, x="epoch", y="accuracy", hue="method", hue_order=order, errorbar="sd", ax=ax,
+                         palette={METHOD_LABELS[m]: col for m, col in PALETTE.items()}, legend=(i, j) == (len(rows) - 1, 0))
+            ax.axhline(0.5, color="grey", lw=0.8, ls=":")
+            ax.set_title(f"{DATASET_LABELS[dataset]}, n = {n}, train {ratio}")
+            ax.set_ylabel(f"{TEST_LABELS[test_set]} accuracy" if j == 0 else "")
+            ax.set_ylim(0.4, 1.0)
+    leg = axes[-1, 0].get_legend()
+    if leg is not None:
+        handles, labels = axes[-1, 0].get_legend_handles_labels()
+        leg.remove()
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+
+def message_figure(text: str, width: float = 11.0):
+    """A small figure that only says ``text`` (keeps a numbered figure where data are missing)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width, 1.2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=12)
+    return fig
+
+
+
+def agreement_figure(matrices: dict[tuple, np.ndarray], settings: list[tuple], *,
+                     methods=("erm", "rrr", "two_stage"), width: float = 11.0):
+    """Heatmaps of the agreement matrices: one row per (dataset, n_train) setting, one column per method."""
+    import matplotlib.pyplot as plt
+
+    settings = [s for s in settings if any((s[0], s[1], "1:1", m) in matrices for m in methods)]
+    if not settings:
+        raise ConfigError("no agreement matrix for the requested settings")
+    fig, axes = plt.subplots(len(settings), len(methods), figsize=(width, 2.9 * len(settings)), squeeze=False)
+    for i, (ds, n) in enumerate(settings):
+        for j, m in enumerate(methods):
+            ax = axes[i, j]
+            a = matrices.get((ds, n, "1:1", m))
+            if a is None:
+                ax.axis("off")
+                continue
+            off = a[np.triu_indices(len(a), 1)].mean()
+            sns.heatmap(a, ax=ax, vmin=0.5, vmax=1.0, cmap="viridis", square=True, annot=len(a) <= 10,
+                        fmt=".2f", annot_kws={"fontsize": 7}, cbar=j == len(methods) - 1,
+                        xticklabels=False, yticklabels=False)
+            ax.set_title(f"{DATASET_LABELS[ds]} {n}: {METHOD_LABELS[m]}\nmean pairwise {off:.3f}")
+            if j == 0:
+                ax.set_ylabel("model (seed)")
+    fig.tight_layout()
+    return fig
+
+
+
+def transfer_figure(scores: pd.DataFrame, width: float = 11.0):
+    """Sec 3.2: per model (seed), clean-test accuracy against transfer-set accuracy, one panel per dataset."""
+    import matplotlib.pyplot as plt
+
+    keys = ["dataset", "n_train", "ratio", "method", "seed"]
+    clean = scores[scores.test_set == "test"].set_index(keys).accuracy.rename("clean")
+    moved = scores[scores.test_set.isin(TRANSFER.values())].set_index(keys).accuracy.rename("transfer")
+    both = pd.concat([clean, moved], axis=1, join="inner").reset_index()
+    datasets = [d for d in SYNTHETIC if (both.dataset == d).any()]
+    if not datasets:
+        raise ConfigError("no transfer-set scores")
+    fig, axes = plt.subplots(1, len(datasets), figsize=(width, width / 2.2), squeeze=False)
+    for ax, ds in zip(axes[0], datasets):
+        d = both[both.dataset == ds].copy()
+        d["method"] = d.method.map(METHOD_LABELS)
+        order = [METHOD_LABELS[m] for m in PALETTE if METHOD_LABELS[m] in set(d.method)]
+        sns.scatterplot(d, x="clean", y="transfer", hue="method", hue_order=order, style="ratio", ax=ax, s=40,
+                        palette={METHOD_LABELS[m]: c for m, c in PALETTE.items()}, alpha=0.8, legend=ax is axes[0, -1])
+        ax.plot([0.3, 1], [0.3, 1], color="grey", lw=0.8, ls=":")
+        ax.set(xlim=(0.3, 1.02), ylim=(0.3, 1.02), xlabel="clean-test accuracy",
+               ylabel=f"{TEST_LABELS[TRANSFER[ds]]} accuracy", title=f"trained on {DATASET_LABELS[ds]}")
+    if axes[0, -1].get_legend() is not None:
+        sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def cost_figure(ours: pd.DataFrame, theirs: pd.DataFrame):
+    """Accuracy against annotation cost (App. D), one panel per dataset: paper (open, dashed) and ours (filled).
+
+    ``ours``: dataset, method, n_train, accuracy (per seed); ``theirs``: :func:`paper_table4`.
+    """
+    datasets = [d for d in DATASET_LABELS if d in set(theirs.dataset) | set(ours.dataset)]
+    fig, axes = plt.subplots(1, len(datasets), figsize=(11, 4.2), squeeze=False)
+    mean = ours.groupby(["dataset", "method", "n_train"], as_index=False)["accuracy"].agg(["mean", "std"])
+    mean = cost_frame(mean.rename(columns={"mean": "accuracy"}))
+    theirs = cost_frame(theirs)
+    for ax, d in zip(axes[0], datasets):
+        for m in TABLE4_METHODS:
+            t = theirs[(theirs.dataset == d) & (theirs.method == m)].sort_values("n_train")
+            ax.plot(t.cost_usd, t.accuracy, "--o", mfc="white", color=PALETTE[m], label=f"{METHOD_LABELS[m]}, paper")
+            o = mean[(mean.dataset == d) & (mean.method == m)].sort_values("n_train")
+            if len(o):
+                ax.errorbar(o.cost_usd, o.accuracy, yerr=o["std"].fillna(0), fmt="-o", color=PALETTE[m],
+                            capsize=3, label=f"{METHOD_LABELS[m]}, ours")
+            for _, r in t.iterrows():
+                ax.annotate(str(int(r.n_train)), (r.cost_usd, r.accuracy), textcoords="offset points",
+                            xytext=(0, -12 if m == "erm" else 6), ha="center", fontsize=7, color=PALETTE[m])
+        ax.set_xscale("log")
+        ax.set_xlabel("annotation cost (US dollars, log scale)")
+        ax.set_title(DATASET_LABELS[d])
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("clean test accuracy")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.06))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+
+def ablation_curve_figure(curves: pd.DataFrame, test_set: str = "test", marks: pd.DataFrame | None = None,
+                 methods=None, ylabel: str = "test accuracy"):
+    """Accuracy per epoch (mean and ±1 std band over seeds), one panel per (dataset, n_train), lines per method.
+
+    ``curves``: tidy curves (:func:`~mlxbook.experiments.two_stage.settings.tidy`); ``marks``: optional paper points
+    (dataset, n_train, method, epoch, value) drawn as open markers at their epoch.
+    """
+    c = curves[curves.test_set == test_set]
+    methods = [m for m in (methods or PALETTE) if m in set(c.method)]
+    panels = c[["dataset", "n_train"]].drop_duplicates()
+    panels = panels.assign(_o=panels.dataset.map(list(DATASET_LABELS).index)).sort_values(["_o", "n_train"])
+    k = len(panels)
+    cols = min(k, 4)
+    rows = -(-k // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.4 * rows), squeeze=False, sharey=True)
+    for ax, (_, pnl) in zip(axes.flat, panels.iterrows()):
+        sub = c[(c.dataset == pnl.dataset) & (c.n_train == pnl.n_train)]
+        for m in methods:
+            g = sub[sub.method == m].groupby("epoch")["accuracy"].agg(["mean", "std"]).reset_index()
+            if g.empty:
+                continue
+            ax.plot(g.epoch, g["mean"], color=PALETTE[m], label=METHOD_LABELS[m])
+            ax.fill_between(g.epoch, g["mean"] - g["std"].fillna(0), g["mean"] + g["std"].fillna(0),
+                            color=PALETTE[m], alpha=0.15, lw=0)
+            if marks is not None:
+                mk = marks[(marks.dataset == pnl.dataset) & (marks.n_train == pnl.n_train) & (marks.method == m)]
+                for _, r in mk.iterrows():
+                    x = g.epoch.max() if r.epoch == CONVERGENCE else r.epoch
+                    ax.plot([x], [r.value], marker="D" if r.epoch == CONVERGENCE else "o", mfc="white",
+                            color=PALETTE[m], ms=7, ls="none")
+        ax.set_title(f"{DATASET_LABELS[pnl.dataset]}, n = {int(pnl.n_train)}")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[k:]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
