@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...book.selection import best
 from .settings import COLUMNS, METHODS, SETTINGS
 
 
 def select(scores: pd.DataFrame) -> pd.DataFrame:
     """Per (setting, method) the configuration with the best mean validation accuracy on the setting's
-    first column (its clean test set); ties go to the earlier configuration (the default first)."""
+    first column (its clean test set); ties go to the earlier configuration (the default first).
+    The rule is the book's one, :func:`mlxbook.book.selection.best`."""
     primary = {s.key: next(iter(s.columns)) for s in SETTINGS}
     val = scores[(scores["half"] == "validation") & (scores["column"] == scores["setting"].map(primary))]
-    mean = val.groupby(["setting", "method", "config"], as_index=False)["accuracy"].mean()
-    mean = mean.sort_values(["setting", "method", "accuracy", "config"], ascending=[True, True, False, True])
-    return mean.groupby(["setting", "method"], as_index=False).first().rename(columns={"accuracy": "val_accuracy"})
+    chosen = best(val.sort_values("config", kind="stable"), by=["setting", "method"], candidate="config", metric="accuracy")
+    return chosen.sort_values(["setting", "method"]).reset_index(drop=True).rename(columns={"accuracy": "val_accuracy"})
 
 
 def leaderboard(scores: pd.DataFrame) -> pd.DataFrame:

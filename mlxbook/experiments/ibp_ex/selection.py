@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...book.selection import best
 from .grids import INPUT_STD, LABELS, METHODS, SCALED_AXES, paper_grids
 
 
@@ -36,12 +37,10 @@ def validation_table(cells: list[dict]) -> pd.DataFrame:
 
 def select(cells: list[dict], metric: str = "val_wg_acc") -> dict[str, dict]:
     """Per method, the cell with the best mean validation ``metric`` (worst-group accuracy, Sec. 5.1.3);
-    ties go to the cell listed first."""
-    table = validation_table(cells)
-    chosen = {}
-    for method, rows in table.groupby("method", sort=False):
-        best = rows.loc[rows[metric].idxmax(), "cell"]  # idxmax keeps the first of ties
-        chosen[method] = cells[int(best)]
+    ties go to the cell listed first (the book's one rule, :func:`mlxbook.book.selection.best`; each cell's
+    row already holds its mean over seeds)."""
+    chosen = {r.method: cells[int(r.cell)]
+              for r in best(validation_table(cells), by=["method"], candidate="cell", metric=metric).itertuples()}
     return {m: chosen[m] for m in METHODS if m in chosen} | {m: c for m, c in chosen.items() if m not in METHODS}
 
 
