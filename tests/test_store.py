@@ -1,6 +1,8 @@
 """The store's own parts: code keys, stored calls that say whether they computed, frozen arguments."""
 from pathlib import Path
 
+import pytest
+
 from mlxbook.book import store
 
 CALLS = []
@@ -32,7 +34,7 @@ def test_code_key_covers_the_package_and_each_given_source(monkeypatch):
 
 def test_a_stored_call_computes_once_in_its_family_folder(tmp_path):
     CALLS.clear()
-    fn = store.cached(_square, "family", location=tmp_path)
+    fn = store.Family("test", "family").cached(_square, location=tmp_path)
     assert store.call(fn, 3) == (9, True)
     assert store.call(fn, 3) == (9, False)
     assert store.call(fn, 4) == (16, True)
@@ -44,7 +46,7 @@ def test_a_stored_call_computes_once_in_its_family_folder(tmp_path):
 def test_without_the_store_every_call_computes_and_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.setenv("MLXBOOK_CACHE", str(tmp_path))
     CALLS.clear()
-    fn = store.cached(_square, "family", cache=False)
+    fn = store.Family("test", "family").cached(_square, cache=False)
     assert store.call(fn, 3) == (9, True) and store.call(fn, 3) == (9, True)
     assert CALLS == [3, 3] and not list(tmp_path.iterdir())
 
@@ -52,7 +54,7 @@ def test_without_the_store_every_call_computes_and_nothing_is_written(tmp_path, 
 def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("MLXBOOK_CACHE", str(tmp_path / "elsewhere"))
     assert store.cache_dir() == tmp_path / "elsewhere"
-    fn = store.cached(_cube, "family")
+    fn = store.Family("test", "family").cached(_cube)
     assert store.call(fn, 2) == (8, True)
     assert list((tmp_path / "elsewhere" / "family").rglob("output.pkl"))
 
@@ -60,3 +62,14 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
 def test_freeze_is_one_key_per_content():
     assert store.freeze({"b": 1, "a": Path("/x")}) == store.freeze({"a": "/x", "b": 1}) == (("a", "/x"), ("b", 1))
     assert store.freeze({"a": 1}) != store.freeze({"a": 2})
+
+
+def test_a_family_is_declared_once_and_its_key_covers_its_modules(monkeypatch):
+    monkeypatch.setattr(store, "FAMILIES", {})
+    first = store.family("f", "folder", "mlxbook.metrics")
+    assert store.family("f", "folder", "mlxbook.metrics") is first and store.FAMILIES == {"f": first}
+    with pytest.raises(ValueError, match="declared twice"):
+        store.family("f", "other", "mlxbook.metrics")
+    import mlxbook.metrics
+
+    assert first.key() == store.code_key(mlxbook.metrics) != store.Family("g", None).key() == store.code_key()

@@ -55,19 +55,8 @@ def freeze(values: dict) -> tuple:
     return tuple(sorted((k, str(v) if isinstance(v, Path) else v) for k, v in values.items()))
 
 
-def cached(fn: Callable, family: str | None = None, *, location: Path | str | None = None, cache: bool = True):
-    """``fn`` behind the store of ``family`` (a sub-folder of the store, or its top for None).
-
-    ``location`` replaces :func:`cache_dir`; ``cache=False`` gives a function that stores nothing.
-    """
-    if not cache:
-        return joblib.Memory(None, verbose=0).cache(fn)
-    root = Path(location or cache_dir())
-    return joblib.Memory(root / family if family else root, verbose=0).cache(fn)
-
-
 def call(stored_fn, *args) -> tuple[Any, bool]:
-    """``stored_fn(*args)`` (a function from :func:`cached`) and whether this call computed it."""
+    """``stored_fn(*args)`` (a function from :meth:`Family.cached`) and whether this call computed it."""
     computed = not stored_fn.check_call_in_cache(*args)
     return stored_fn(*args), computed
 
@@ -89,8 +78,14 @@ class Family:
         return code_key(*(importlib.import_module(m) for m in self.modules))
 
     def cached(self, fn: Callable, *, location: Path | str | None = None, cache: bool = True):
-        """``fn`` behind this family's folder (see :func:`cached`)."""
-        return cached(fn, self.folder, location=location, cache=cache)
+        """``fn`` behind this family's folder of the store (a ``joblib.Memory``).
+
+        ``location`` replaces :func:`cache_dir`; ``cache=False`` gives a function that stores nothing.
+        """
+        if not cache:
+            return joblib.Memory(None, verbose=0).cache(fn)
+        root = Path(location or cache_dir())
+        return joblib.Memory(root / self.folder if self.folder else root, verbose=0).cache(fn)
 
 
 #: Every family declared so far, by name (an experiment package declares its own on import).
