@@ -1,7 +1,8 @@
 """mlxbook: the helper package of the book "Machine learning from explanations, reproduced".
 
-Submodules: ``data`` (datasets with explanation masks), ``profiles`` (smoke / cpu / paper),
-``chapter`` (set-up and provenance of an executed chapter), ``runner`` (executes the book).
+Layers (each imports only those before it): ``paper`` (the papers' numbers), ``data`` (datasets with
+explanation masks), ``models``, ``methods``, ``book`` (profiles, chapters, the result store, comparisons,
+the runner), ``train`` (the multi-seed engine and cached grids) and ``experiments`` (one package per paper).
 """
 from importlib.metadata import PackageNotFoundError, version
 

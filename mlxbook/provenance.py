@@ -25,8 +25,9 @@ def git_commit() -> str:
     return commit + ("+dirty" if dirty else "")
 
 
-#: The parts of the package that compute results; plots, pages and the runner do not.
-COMPUTE_PARTS = ("data", "models", "methods", "train", "metrics.py", "errors.py")
+#: The parts of the package that compute results (stored computations read ``paper`` facts too); plots,
+#: pages and the runner do not.
+COMPUTE_PARTS = ("paper", "data", "models", "methods", "train", "metrics.py", "errors.py")
 
 
 @functools.lru_cache(maxsize=None)

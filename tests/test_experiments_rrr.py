@@ -12,8 +12,8 @@ from mlxbook.book import store as book_store
 from mlxbook.data.toy_colours import rule_mask
 from mlxbook.experiments.rrr import claims as verdicts
 from mlxbook.experiments.rrr import (
-    explanations,
     gradients,
+    measures,
     setup,
     tables,
     text,
@@ -34,7 +34,7 @@ def test_top_mask_keeps_elements_at_least_c_times_the_row_maximum():
     m = gradients.top_mask(g, 0.67)
     assert m.tolist() == [[True, True, False, False], [False, False, True, True]]
     assert gradients.top_mask(torch.zeros(1, 3), 0.67).sum() == 0  # a zero gradient selects nothing
-    assert gradients.kept_fraction(g, 0.67) == pytest.approx(0.5)
+    assert measures.kept_fraction(g, 0.67) == pytest.approx(0.5)
 
 
 def test_region_share_pools_selected_elements():
@@ -125,9 +125,9 @@ def test_order_of_magnitude_verdicts():
 def test_lime_pixels_and_agreement():
     w = np.zeros((1, 75))
     w[0, [0, 4, 20, 24, 25, 30]] = [3, -2, 1, 1, 0.5, 0.1]  # corner pixels of channel 0 and 1, then others
-    sel = explanations.lime_pixels(w, 4)
+    sel = measures.lime_pixels(w, 4)
     assert sel.sum() == 4 and sel[0, [0, 4, 20, 24]].all()
-    agree = explanations.agreement(sel, sel, rule_mask("corners").numpy())
+    agree = measures.agreement(sel, sel, rule_mask("corners").numpy())
     assert agree["lime_in_region"].iloc[0] == 1.0 and agree["pixel_jaccard"].iloc[0] == 1.0
 
 

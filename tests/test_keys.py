@@ -54,6 +54,7 @@ COMPUTING = {
     "theory theorems": ("experiments/ibp_ex_theory/theorems.py:theorem2_cover", {"ibp_ex_theory"}),
     "training engine": ("train/engine.py:fit", None),
     "a method's loss": ("methods/rrr.py:RRR.loss", None),
+    "a paper transcription": ("paper/rrr.py:_rows", None),
 }
 
 

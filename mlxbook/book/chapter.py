@@ -101,12 +101,6 @@ class Chapter:
         show_claim(self, paper=paper, label=label, claim=claim, paper_says=paper_says, ours=ours, verdict=verdict,
                    why=why)
 
-    def claims(self, table, *, paper: str, label: str, caption: str) -> None:
-        """Show and record a table of claims with verdicts (see :func:`mlxbook.book.compare.show_claims`)."""
-        from .compare import show_claims
-
-        show_claims(self, table, paper=paper, label=label, caption=caption)
-
     def finish(self):
         """Show the chapter's wall time and everything it scaled down from the papers' protocols."""
         from IPython.display import Markdown, display

@@ -24,10 +24,19 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..paper import KEY
+from ..paper import KEY, PAPERS
 
 SUPPORTED, PARTLY, NOT_SUPPORTED = "supported", "partly", "not supported"
 VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, "needs data", "not run")
+
+
+def check_paper(paper: str) -> str:
+    """``paper`` if it is one of :data:`mlxbook.paper.PAPERS`, else a ConfigError naming the allowed ones."""
+    if paper not in PAPERS:
+        raise ConfigError(f"paper={paper!r} is not allowed; allowed: {', '.join(PAPERS)}")
+    return paper
+
+
 MARKS = {SUPPORTED: "✓ supported", PARTLY: "◐ partly", NOT_SUPPORTED: "✗ not supported"}
 
 
@@ -158,10 +167,8 @@ def show_claim(ch, *, paper: str, label: str, claim: str, paper_says: str, ours:
     """
     from IPython.display import Markdown, display
 
-    from ..paper import PAPERS
 
-    if paper not in PAPERS:
-        raise ConfigError(f"paper={paper!r} is not allowed; allowed: {', '.join(PAPERS)}")
+    check_paper(paper)
     if verdict not in VERDICTS:
         raise ConfigError(f"verdict={verdict!r} is not allowed; allowed: {', '.join(VERDICTS)}")
     rec = {"paper": paper, "label": label, "claim": claim, "paper_says": paper_says, "ours": ours, "verdict": verdict,
@@ -180,10 +187,8 @@ def show_claims(ch, table: pd.DataFrame, *, paper: str, label: str, caption: str
     """
     from IPython.display import Markdown, display
 
-    from ..paper import PAPERS
 
-    if paper not in PAPERS:
-        raise ConfigError(f"paper={paper!r} is not allowed; allowed: {', '.join(PAPERS)}")
+    check_paper(paper)
     missing = sorted({"claim", "ours", "verdict"} - set(table.columns))
     if missing:
         raise ConfigError(f"a claims table needs the columns claim, ours, verdict; missing: {', '.join(missing)}")
@@ -221,10 +226,7 @@ class Claims:
     COLUMNS = ("where", "claim", "paper_says", "ours", "verdict", "why")
 
     def __init__(self, paper: str):
-        from ..paper import PAPERS
-
-        if paper not in PAPERS:
-            raise ConfigError(f"paper={paper!r} is not allowed; allowed: {', '.join(PAPERS)}")
+        check_paper(paper)
         self.paper = paper
         self.rows: list[dict] = []
 

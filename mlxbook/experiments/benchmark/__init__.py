@@ -36,6 +36,6 @@ Reporting (reads those results; editing it recomputes nothing):
 
 The store: this package declares no family of its own. It stores results only through
 :func:`~mlxbook.train.grid.run_grid`, in the family "grid", whose key is the package's computing parts
-(data, models, methods, train, metrics, errors); every spec, and so every setting, budget and configuration
+(paper, data, models, methods, train, metrics, errors); every spec, and so every setting, budget and configuration
 of this package, is in the key's arguments.
 """

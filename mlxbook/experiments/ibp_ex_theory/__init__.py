@@ -6,7 +6,7 @@ input-gradient penalty (RRR) constrains a model only at the training points, whi
 
 Computing (what the result store keeps):
 
-* :mod:`.demo` - the chapter's settings and :class:`~.demo.Budget` (``budget_for(ch)``), the 2-D domain and
+* :mod:`.demo` - the chapter's settings and :class:`~.demo.Budget`, the 2-D domain and
   the deviation measures along x2, and the networks: Fig 1 (b-d) (RRR with weak and strong weight decay,
   IBP-Ex without, ERM for reference), RRR's weight-decay sweep, IBP-Ex's box radii (Theorem 2 for
   networks) and Proposition 1's two-layer networks (Appendix C), each trained and probed by
@@ -16,6 +16,9 @@ Computing (what the result store keeps):
 * :mod:`.theorems` - Theorem 1 (Eq. 5: zero x2-derivatives at the data against the length scale,
   alpha/beta and delta) and Theorem 2 (Eq. 6: invariance observations covering x2 up to a gap C), all
   computed by :func:`~.theorems.gp_results`.
+
+Outside the keys: :mod:`.budget` - :func:`~.budget.budget_for` (the profile's budget; it enters a key as the
+arguments it gives).
 
 Reporting (reads the stored results; editing it recomputes nothing):
 

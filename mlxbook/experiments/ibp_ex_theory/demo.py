@@ -103,27 +103,6 @@ class Budget:
             raise ValueError(f"ibp_eps must contain Fig 1 (d)'s eps_max = {IBP_EPS_MAX}")
 
 
-def budget_for(ch) -> Budget:
-    """The chapter's budget under its profile (``ch`` from :func:`mlxbook.book.chapter.start`).
-
-    Seeds: the paper's three (Sec 5.1.3; Fig 1 shows one run). Epochs: the paper gives none for the
-    demo; 40 epochs of batch 128 (280 Adam steps) fit every configuration here. Smoke runs every code
-    path on tiny data.
-    """
-    seeds = tuple(ch.seeds(paper.fact("ibp_ex", "n_seeds"), smoke=1))
-    smoke = ch.profile.name == "smoke"
-    if smoke:
-        return Budget(seeds, epochs=2, n_per_group=10, n_test_per_group=10, weight_decays=FIG1_WEIGHT_DECAYS,
-                      two_layer_weight_decays=(1e-4, 1e-1), ibp_eps=(5.0, IBP_EPS_MAX), grid_n=(17, 13),
-                      gp_per_cluster=1, gp_nodes=3, gp_thetas=(1.0, 5.0, 20.0), gp_alpha_over_beta=(1e-2, 1.0),
-                      gp_gaps=(5.0, 1.25), device=str(ch.device))
-    return Budget(seeds, epochs=40, device=str(ch.device))
-
-
-FULL = Budget((0, 1, 2), epochs=40)
-"""The cpu and paper profiles' budget (the paper states no sizes for the demo; seeds as in its Sec 5)."""
-
-
 # ---------------------------------------------------------------------------------------------------
 # The domain grid and deviation measures
 
@@ -330,4 +309,3 @@ def network_results(budget: Budget, *, cache: bool = True, location: Path | None
                          "weight_decay": spec.weight_decay, "eps_max": spec.eps_max, "label": spec.label, **r})
         grids[spec] = out["grids"]
     return NetworkResults(pd.DataFrame(rows), grids, budget, computed, seconds, specs)
-

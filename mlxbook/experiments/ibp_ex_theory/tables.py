@@ -7,10 +7,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ...data.theory2d import GROUP_X2
+from .budget import FULL
 from .demo import (
     DELTA,
     FFN_HIDDEN,
-    FULL,
     PROP1_DELTAS,
     Budget,
     NetworkResults,

@@ -187,7 +187,7 @@ def fig11_claims(claims: Claims, grads: np.ndarray, acc: pd.DataFrame) -> None:
 def fig12_claims(claims: Claims, acc: pd.DataFrame) -> None:
     """Fig 12: theta_1 beats theta_0 on the test set by far; high lambda_1 is more erratic than low.
 
-    ``acc`` from :func:`decoy_fae` (column ``lam_run``). Erratic = mean |change| of test accuracy between
+    ``acc`` from :func:`.training.decoy_fae` (column ``lam_run``). Erratic = mean |change| of test accuracy between
     successive iterations after the first.
     """
     t = acc[acc.test_set == "test"].groupby(["lam_run", "iteration"])["accuracy"].mean()

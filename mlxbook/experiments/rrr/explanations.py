@@ -12,12 +12,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 from ...book.store import freeze
 from ...device import one_thread
-from .gradients import gradient_seconds, saliency, top_mask
+from .gradients import gradient_seconds, saliency
 from .setup import load_task
 from .training import RRR, models_of, train_cell
 
@@ -120,33 +119,3 @@ def explain(kind: str, dataset: str, data: dict, spec: str, lam_paper: float, se
     extra = {k: (tuple(v) if isinstance(v, (list, np.ndarray)) else v) for k, v in extra.items()}
     return fn(kind, dataset, freeze(data), spec, float(lam_paper), tuple(seeds), freeze(train), n_explain,
               num_samples, RRR.key(), freeze(extra))
-
-
-# ------------------------------------------------------------------------------------------- measures
-def lime_pixels(weights: np.ndarray, k: int) -> np.ndarray:
-    """Boolean (n, D): the k features of largest |LIME weight| per example (Fig 2: 'the top 6 features')."""
-    out = np.zeros(weights.shape, dtype=bool)
-    top = np.argsort(-np.abs(weights), axis=1)[:, :k]
-    np.put_along_axis(out, top, np.take_along_axis(np.abs(weights), top, 1) > 0, axis=1)
-    return out
-
-
-def agreement(grad_sel: np.ndarray, lime_sel: np.ndarray, region: np.ndarray) -> pd.DataFrame:
-    """Per example: share of each method's selected elements inside ``region`` and their pixel overlap (Jaccard).
-
-    Selections are (n, 3, 5, 5)-shaped booleans (or flattened); pixels = any channel selected.
-    """
-    g = grad_sel.reshape(len(grad_sel), 3, -1).any(1)
-    lm = lime_sel.reshape(len(lime_sel), 3, -1).any(1)
-    r = region.reshape(3, -1).any(0)
-    share = lambda s: (s & r).sum(1) / np.maximum(s.sum(1), 1)
-    jac = (g & lm).sum(1) / np.maximum((g | lm).sum(1), 1)
-    return pd.DataFrame({"gradient_in_region": share(g), "lime_in_region": share(lm), "pixel_jaccard": jac})
-
-
-def swatch_evidence(ex: dict, i: int) -> tuple[float, bool]:
-    """Share of the M_0.67 gradient pixels inside the swatch, and whether LIME's selected segments touch it."""
-    swatch = ex["mask"][i, 0] < 0.5
-    sel = top_mask(torch.from_numpy(ex["saliency"][i:i + 1])).numpy()[0, 0]
-    share = float((sel & swatch).sum() / max(sel.sum(), 1))
-    return share, bool((ex["lime_mask"][i].astype(bool) & swatch).any())

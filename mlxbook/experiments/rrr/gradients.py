@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pandas as pd
 import torch
 
@@ -71,26 +70,9 @@ def region_share(grads: torch.Tensor, region: torch.Tensor, c: float | None = No
     return float((sel & region.bool().expand_as(sel)).sum()) / total if total else float("nan")
 
 
-def kept_fraction(grads: torch.Tensor, c: float | None = None) -> float:
-    """The mean share of gradient elements M_c keeps (the paper: 2-5% at c = 0.67)."""
-    return float(top_mask(grads, c).flatten(1).float().mean())
-
-
 def rule_shares(models, x: torch.Tensor, c: float | None = None) -> dict:
     """Share of large gradient elements in the corners and in the top-middle row (Fig 3's pair of points)."""
     corners, top = rule_mask("corners"), rule_mask("top_middle")
     rows = [{"corners": region_share(g, corners, c), "top_middle": region_share(g, top, c)}
             for g in (input_gradients(m, x) for m in models)]
     return pd.DataFrame(rows).mean().to_dict()
-
-
-def fae_rule_shares(grads: np.ndarray) -> pd.DataFrame:
-    """Fig 4: per iteration, the corners / top-middle shares of M_0.67 elements (gradients from
-    :func:`~.training.fae_gradients`)."""
-    corners, top = rule_mask("corners"), rule_mask("top_middle")
-    rows = []
-    for i, g in enumerate(grads):
-        g = torch.from_numpy(g)
-        rows.append({"iteration": i, "corners": float(np.mean([region_share(x, corners) for x in g])),
-                     "top_middle": float(np.mean([region_share(x, top) for x in g]))})
-    return pd.DataFrame(rows)

@@ -27,13 +27,11 @@ from ...data import newsgroups
 from ...device import one_thread
 from .gradients import gradient_seconds, saliency
 from .setup import PAPER, load_task
-from .training import find_another_explanation, models_of, train_cell
+from .training import RRR, find_another_explanation, models_of, train_cell
 
 DATASET = "newsgroups"
 NEEDS = "needs 20 Newsgroups at data_root"
-RRR_TEXT = store.family("rrr_text", "rrr", "mlxbook.experiments.rrr.setup", "mlxbook.experiments.rrr.gradients",
-                        "mlxbook.experiments.rrr.training", "mlxbook.experiments.rrr.explanations",
-                        "mlxbook.experiments.rrr.text")
+RRR_TEXT = store.family("rrr_text", "rrr", *RRR.modules, "mlxbook.experiments.rrr.text")
 """The stored text explanations (folder "rrr", beside the cells they explain): the RRR family's modules
 plus this one, so that editing the text experiment recomputes only its results."""
 

@@ -18,7 +18,6 @@ import torch
 
 from ... import paper
 from ...book import store
-from ...book.store import freeze
 from ...device import one_thread
 from ...train import fit
 from .gradients import input_gradients, rule_shares, top_mask
@@ -78,7 +77,7 @@ def train_cell(dataset: str, data: dict, spec: str, lam_paper: float, seeds, tra
     state dict of numpy arrays per seed), ``seconds`` and ``epochs``.
     """
     fn = RRR.cached(_train_cell, location=location)
-    return fn(dataset, freeze(data), spec, float(lam_paper), tuple(seeds), freeze(train or {}), RRR.key())
+    return fn(dataset, store.freeze(data), spec, float(lam_paper), tuple(seeds), store.freeze(train or {}), RRR.key())
 
 
 def models_of(cell: dict, dataset: str) -> list[torch.nn.Module]:
@@ -128,7 +127,7 @@ def find_another_explanation(dataset: str, data: dict, lambdas, seeds, train: di
     """
     cutoff = paper.fact(PAPER, "cutoff_c") if cutoff is None else cutoff
     fn = RRR.cached(_fae, location=location)
-    return fn(dataset, freeze(data), tuple(float(v) for v in lambdas), tuple(seeds), freeze(train or {}),
+    return fn(dataset, store.freeze(data), tuple(float(v) for v in lambdas), tuple(seeds), store.freeze(train or {}),
               float(cutoff), RRR.key())
 
 
@@ -210,7 +209,7 @@ def iris_splits(splits, lam_paper: float, train: dict, *, location: Path | None 
     """Fig 8: for each random 2/3-1/3 split, A = 0 and full A (the 4 Iris columns); accuracy with and without
     Iris ("test" / "test_no_iris" in the paper's names) and the mean |input gradient| per feature."""
     fn = RRR.cached(_iris, location=location)
-    return fn(tuple(splits), float(lam_paper), freeze(train), RRR.key())
+    return fn(tuple(splits), float(lam_paper), store.freeze(train), RRR.key())
 
 
 @one_thread

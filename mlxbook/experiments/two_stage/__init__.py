@@ -14,7 +14,7 @@ are read off grids of training runs on Triangle, Fox vs Cat and (with CUB-200-20
 
 Computing and reporting. Everything this paper's chapters store is a grid cell of
 :func:`mlxbook.train.run_grid` (family ``grid`` of :mod:`mlxbook.book.store`): the cell's key is its
-whole ``RunSpec`` plus the package's computing parts (data, models, methods, train). The modules here only
+whole ``RunSpec`` plus the package's computing parts (paper, data, models, methods, train). The modules here only
 *build* specs and *read* cells, so none of them is part of a key: editing a table, a figure or a verdict
 rule here recomputes nothing, and a new setting is a new spec.
 """

@@ -36,6 +36,7 @@ from .settings import (
     PAPER_SIZES,
     SYNTHETIC,
     Budget,
+    method_of,
     spec,
     table5_specs,
     tidy,
@@ -153,7 +154,6 @@ def table1(scores: pd.DataFrame, *, profile: str = "") -> pd.DataFrame:
 def agreement_matrices(result: GridResult, specs: list[RunSpec], *, test_set: str = "test",
                        max_models: int = AGREEMENT_MODELS) -> dict[tuple, np.ndarray]:
     """(dataset, n_train, ratio, method) -> the (S, S) agreement matrix of its first ``max_models`` models."""
-    from .settings import method_of
 
     out = {}
     for cell, s in zip(result.cells, specs):
@@ -206,8 +206,6 @@ def table2_settings(data_root=None) -> list[tuple]:
     return [s for s in keep if s[0] != "bird" or (data_root is not None and has_cub(data_root))]
 
 
-
-
 def wins(scores: pd.DataFrame, a: str, b: str, *, test_set: str = "test", ratio: str = "1:1") -> tuple[int, int]:
     """In how many (dataset, n_train) settings method ``a``'s mean accuracy beats ``b``'s, out of how many."""
     s = scores[(scores.test_set == test_set) & (scores.ratio == ratio) & scores.method.isin([a, b])]
@@ -218,7 +216,6 @@ def wins(scores: pd.DataFrame, a: str, b: str, *, test_set: str = "test", ratio:
 def diagnosis_table(result: GridResult, specs: list[RunSpec], diag: GridResult, diag_specs: list[RunSpec]) -> pd.DataFrame:
     """The 1:9 setting of the diagnosis runs, four ways: final clean-test accuracy and share of positive
     predictions (mean ± std over seeds), with each run's learning rates."""
-    from .settings import method_of
 
     ds, n = diag_specs[0].dataset, diag_specs[0].data["n_train"]
     pairs = [(c, s) for c, s in zip(result.cells, specs)

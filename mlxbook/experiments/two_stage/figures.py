@@ -25,7 +25,6 @@ def curve_figure(curves: pd.DataFrame, dataset: str, *, test_set: str = "test", 
                  width: float = 11.0):
     """Figs 2-4: test accuracy per epoch (mean line, band = mean ± std over seeds), one panel per size,
     one row per training ratio (balanced on top, 1:9 below, as in the paper)."""
-    import matplotlib.pyplot as plt
 
     c = curves[(curves.dataset == dataset) & (curves.test_set == test_set) & curves.ratio.isin(ratios)]
     if c.empty:
@@ -55,10 +54,8 @@ def curve_figure(curves: pd.DataFrame, dataset: str, *, test_set: str = "test", 
     return fig
 
 
-
 def message_figure(text: str, width: float = 11.0):
     """A small figure that only says ``text`` (keeps a numbered figure where data are missing)."""
-    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(width, 1.2))
     ax.axis("off")
@@ -66,11 +63,9 @@ def message_figure(text: str, width: float = 11.0):
     return fig
 
 
-
 def agreement_figure(matrices: dict[tuple, np.ndarray], settings: list[tuple], *,
                      methods=("erm", "rrr", "two_stage"), width: float = 11.0):
     """Heatmaps of the agreement matrices: one row per (dataset, n_train) setting, one column per method."""
-    import matplotlib.pyplot as plt
 
     settings = [s for s in settings if any((s[0], s[1], "1:1", m) in matrices for m in methods)]
     if not settings:
@@ -94,10 +89,8 @@ def agreement_figure(matrices: dict[tuple, np.ndarray], settings: list[tuple], *
     return fig
 
 
-
 def transfer_figure(scores: pd.DataFrame, width: float = 11.0):
     """Sec 3.2: per model (seed), clean-test accuracy against transfer-set accuracy, one panel per dataset."""
-    import matplotlib.pyplot as plt
 
     keys = ["dataset", "n_train", "ratio", "method", "seed"]
     clean = scores[scores.test_set == "test"].set_index(keys).accuracy.rename("clean")
@@ -125,7 +118,7 @@ def transfer_figure(scores: pd.DataFrame, width: float = 11.0):
 def cost_figure(ours: pd.DataFrame, theirs: pd.DataFrame):
     """Accuracy against annotation cost (App. D), one panel per dataset: paper (open, dashed) and ours (filled).
 
-    ``ours``: dataset, method, n_train, accuracy (per seed); ``theirs``: :func:`paper_table4`.
+    ``ours``: dataset, method, n_train, accuracy (per seed); ``theirs``: :func:`.ablation.paper_table4`.
     """
     datasets = [d for d in DATASET_LABELS if d in set(theirs.dataset) | set(ours.dataset)]
     fig, axes = plt.subplots(1, len(datasets), figsize=(11, 4.2), squeeze=False)
@@ -154,9 +147,8 @@ def cost_figure(ours: pd.DataFrame, theirs: pd.DataFrame):
     return fig
 
 
-
 def ablation_curve_figure(curves: pd.DataFrame, test_set: str = "test", marks: pd.DataFrame | None = None,
-                 methods=None, ylabel: str = "test accuracy"):
+                          methods=None, ylabel: str = "test accuracy"):
     """Accuracy per epoch (mean and ±1 std band over seeds), one panel per (dataset, n_train), lines per method.
 
     ``curves``: tidy curves (:func:`~mlxbook.experiments.two_stage.settings.tidy`); ``marks``: optional paper points
