@@ -28,6 +28,8 @@ def git_commit() -> str:
 #: The parts of the package that compute results (stored computations read ``paper`` facts too); plots,
 #: pages and the runner do not.
 COMPUTE_PARTS = ("paper", "data", "models", "methods", "train", "metrics.py", "errors.py")
+#: Files inside those parts that compute nothing stored: the methods' labels and search spaces.
+NOT_COMPUTING = ("methods/hparams.py",)
 
 
 @functools.lru_cache(maxsize=None)
@@ -36,7 +38,7 @@ def code_fingerprint(parts: tuple[str, ...] | None = None) -> str:
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         relative = path.relative_to(PACKAGE_DIR).as_posix()
-        if parts is None or relative.split("/")[0] in parts:
+        if parts is None or (relative.split("/")[0] in parts and relative not in NOT_COMPUTING):
             digest.update(relative.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -93,3 +93,11 @@ def test_chapters_type_no_paper_number(root):
                     assert not (frac and round(float(frac), 6) in values), f"{path.name}: prose types {frac}"
                     pct = m.group(2)
                     assert not (pct and round(float(pct), 4) in percents), f"{path.name}: prose types {pct}%"
+
+
+def test_a_stated_rule_gives_the_books_words():
+    assert compare.rule_verdict(True) == compare.rule_verdict(True, True) == "supported"
+    assert compare.rule_verdict(False, True) == "partly"
+    assert compare.rule_verdict(False) == "not supported"
+    assert compare.rule_verdict(None, True) == "not run"
+    assert set(map(compare.rule_verdict, (True, False, None))) <= set(compare.VERDICTS)

@@ -68,7 +68,7 @@ def test_lambda_is_rescaled_for_images_only():
 
 def test_input_gradients_match_captum_and_the_log_prob_identity():
     torch.manual_seed(0)
-    model = setup.model_builder("iris_cancer")().eval()
+    model = setup.model_builder(34, 2)().eval()
     x = torch.randn(5, 34)
     # two classes: d/dx sum_k log p_k = (p1 - p0) * d/dx (z0 - z1)
     g = gradients.input_gradients(model, x)
@@ -89,7 +89,7 @@ def test_train_cell_is_stored_and_rrr_shrinks_annotated_gradients(store):
     x = setup.load_task("iris_cancer", seed=0).train.x
 
     def share(cell):  # mean |gradient| on the 4 Iris columns relative to all columns
-        g = gradients.input_gradients(training.models_of(cell, "iris_cancer")[0], x).abs()
+        g = gradients.input_gradients(training.models_of(cell)[0], x).abs()
         return g[:, :4].mean() / g.mean()
     assert share(strong) < 0.2 * share(plain)
 
@@ -146,8 +146,8 @@ def test_store_families_key_the_computing_modules_only():
 
 def test_claims_markdown_lists_every_claim_with_the_paper_column():
     claims = compare.Claims("rrr")
-    claims.add("Sec 3", "a claim", "2-5%", "3.0%", verdicts.verdict(True))
-    claims.add("App. A", "another", "about 2000", "first size: nan", verdicts.verdict(False, True))
+    claims.add("Sec 3", "a claim", "2-5%", "3.0%", compare.rule_verdict(True))
+    claims.add("App. A", "another", "about 2000", "first size: nan", compare.rule_verdict(False, True))
     assert tables.claims_markdown(claims) == ("| where | claim | paper | ours | verdict |\n|---|---|---|---|---|\n"
                                               "| Sec 3 | a claim | 2-5% | 3.0% | supported |\n"
                                               "| App. A | another | about 2000 | first size: nan | partly |")

@@ -38,21 +38,24 @@ REPORTING = {
                       "experiments/ibp_ex_theory/tables.py:fig1_table"],
     "benchmark": ["experiments/benchmark/figures.py:heatmap", "experiments/benchmark/statistics.py:wilcoxon_top",
                   "experiments/benchmark/selection.py:leaderboard"],
-    "book": ["book/compare.py:against_paper", "book/plots.py:glue_figure", "book/scorecard.py:tally"],
+    "book": ["book/compare.py:against_paper", "book/plots.py:glue_figure", "book/scorecard.py:tally",
+             "book/budget.py:Budget.table"],
+    "method labels and search spaces": ["methods/hparams.py:label", "methods/hparams.py:search_space"],
 }
 
 #: Computing functions and the families whose keys an edit of them must change (None: every family).
 COMPUTING = {
-    "rrr training": ("experiments/rrr/training.py:_train", {"rrr", "rrr_text"}),
+    "rrr training": ("experiments/rrr/training.py:cell_spec", {"rrr", "rrr_text"}),
     "rrr explanations": ("experiments/rrr/explanations.py:lime_image", {"rrr", "rrr_text"}),
     "rrr text": ("experiments/rrr/text.py:_explanations", {"rrr_text"}),
     "rrr gradients": ("experiments/rrr/gradients.py:top_mask", {"rrr", "rrr_text"}),
-    "ibp_ex cells": ("experiments/ibp_ex/training.py:compute_cell", {"ibp_ex"}),
+    "ibp_ex certificates": ("experiments/ibp_ex/probes.py:certified", {"ibp_ex"}),
     "ibp_ex probes": ("experiments/ibp_ex/probes.py:smoothgrad", {"ibp_ex"}),
-    "theory networks": ("experiments/ibp_ex_theory/demo.py:probe", {"ibp_ex_theory"}),
+    "theory networks": ("experiments/ibp_ex_theory/demo.py:measure", {"ibp_ex_theory"}),
     "theory gp": ("experiments/ibp_ex_theory/gp.py:se_kernel", {"ibp_ex_theory"}),
     "theory theorems": ("experiments/ibp_ex_theory/theorems.py:theorem2_cover", {"ibp_ex_theory"}),
     "training engine": ("train/engine.py:fit", None),
+    "the stored cell": ("train/cell.py:compute_cell", None),
     "a method's loss": ("methods/rrr.py:RRR.loss", None),
     "a paper transcription": ("paper/rrr.py:_rows", None),
 }

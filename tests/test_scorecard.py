@@ -24,7 +24,7 @@ def test_collects_table_rows_and_claims_with_links(tmp_path):
     _executed(tmp_path / "a.ipynb", [new_output("display_data", data={"text/markdown": "t"},
                                                 metadata={"mlxbook": {"comparison": rec}})])
     _executed(tmp_path / "b.ipynb", [new_output("display_data", data={"text/markdown": "t"},
-                                                metadata={"mlxbook": {"claim": claim}}),
+                                                metadata={"mlxbook": {"claims": [claim]}}),
                                      new_output("stream", text="no record here")])
     card = scorecard.collect(tmp_path, ["a", "b", "missing"])
     assert len(card) == len(rows) + 1
@@ -40,12 +40,13 @@ def test_claims_are_recorded_on_the_chapter(monkeypatch):
     from mlxbook.errors import ConfigError
 
     ch = start("t", profile="smoke", show=False)
-    ch.claim(paper="rrr", label="c1", claim="x", paper_says="y", ours="z", verdict="supported")
+    one = pd.DataFrame({"claim": ["x"], "paper_says": ["y"], "ours": ["z"], "verdict": ["supported"]})
+    compare.show_claims(ch, one, paper="rrr", label="c1", caption="c")
     assert ch.records[-1]["label"] == "c1"
-    with pytest.raises(ConfigError, match="verdict='maybe'"):
-        ch.claim(paper="rrr", label="c2", claim="x", paper_says="y", ours="z", verdict="maybe")
+    with pytest.raises(ConfigError, match="verdict 'maybe'"):
+        compare.show_claims(ch, one.assign(verdict="maybe"), paper="rrr", label="c2", caption="c")
     with pytest.raises(ConfigError, match="paper='x'"):
-        ch.claim(paper="x", label="c2", claim="x", paper_says="y", ours="z", verdict="supported")
+        compare.show_claims(ch, one, paper="x", label="c2", caption="c")
 
 
 def test_a_claims_table_gives_one_scorecard_row_per_claim(tmp_path):

@@ -93,14 +93,6 @@ class Chapter:
                                        f"notebooks/{name}.ipynb</a> (`make book` reruns every chapter)")
         return rows
 
-    def claim(self, *, paper: str, label: str, claim: str, paper_says: str, ours: str, verdict: str,
-              why: str = "") -> None:
-        """Show and record a verdict on a claim outside the tables (see :func:`mlxbook.book.compare.show_claim`)."""
-        from .compare import show_claim
-
-        show_claim(self, paper=paper, label=label, claim=claim, paper_says=paper_says, ours=ours, verdict=verdict,
-                   why=why)
-
     def finish(self):
         """Show the chapter's wall time and everything it scaled down from the papers' protocols."""
         from IPython.display import Markdown, display

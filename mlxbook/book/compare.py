@@ -30,6 +30,14 @@ SUPPORTED, PARTLY, NOT_SUPPORTED = "supported", "partly", "not supported"
 VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, "needs data", "not run")
 
 
+def rule_verdict(ok: bool | None, partly: bool = False) -> str:
+    """The book's words for a claim checked by a stated rule: supported when ``ok``, partly when only
+    ``partly`` holds, else not supported; "not run" when ``ok`` is None (nothing was measured)."""
+    if ok is None:
+        return "not run"
+    return SUPPORTED if ok else (PARTLY if partly else NOT_SUPPORTED)
+
+
 def check_paper(paper: str) -> str:
     """``paper`` if it is one of :data:`mlxbook.paper.PAPERS`, else a ConfigError naming the allowed ones."""
     if paper not in PAPERS:
@@ -159,31 +167,11 @@ def show(ch, table: pd.DataFrame, *, label: str, caption: str, claim: str = "") 
     display(Markdown(text), metadata={"mlxbook": {"comparison": rec}})
 
 
-def show_claim(ch, *, paper: str, label: str, claim: str, paper_says: str, ours: str, verdict: str,
-               why: str = "") -> None:
-    """Display one claim that is not a table row (a figure's message, a theorem) with our evidence and verdict.
-
-    ``paper`` is one of :data:`mlxbook.paper.PAPERS`; the record goes to the scorecard like a table row.
-    """
-    from IPython.display import Markdown, display
-
-
-    check_paper(paper)
-    if verdict not in VERDICTS:
-        raise ConfigError(f"verdict={verdict!r} is not allowed; allowed: {', '.join(VERDICTS)}")
-    rec = {"paper": paper, "label": label, "claim": claim, "paper_says": paper_says, "ours": ours, "verdict": verdict,
-           "why": why, "profile": ch.profile.name}
-    ch.records.append(rec)
-    mark = MARKS.get(verdict, verdict)
-    text = (f'<a id="{label}"></a>\n\n| claim | paper | ours (profile `{ch.profile.name}`) | verdict |\n|---|---|---|---|\n'
-            f"| {claim} | {paper_says} | {ours} | {mark}{f' ({why})' if why else ''} |")
-    display(Markdown(text), metadata={"mlxbook": {"claim": rec}})
-
-
 def show_claims(ch, table: pd.DataFrame, *, paper: str, label: str, caption: str) -> None:
     """Display a table of claims (columns claim, ours, verdict; optional where, paper_says, why), record each.
 
-    The claims-table form of :func:`show_claim`: one anchor ``label`` for the table, one scorecard row per claim.
+    One anchor ``label`` for the table, one scorecard row per claim; ``paper`` is one of
+    :data:`mlxbook.paper.PAPERS`.
     """
     from IPython.display import Markdown, display
 

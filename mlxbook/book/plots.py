@@ -86,10 +86,10 @@ def glue_figure(name: str, fig):
     glue(name, Image(data=buffer.getvalue(), format="png"), display=False)
 
 
-def placeholder_figure(text: str):
+def placeholder_figure(text: str, width: float = 10.0):
     """A one-line figure that says why a figure is absent (e.g. its data is not at data_root), so the page's
     numbered figure and its caption still build."""
-    fig, ax = plt.subplots(figsize=(10, 1))
+    fig, ax = plt.subplots(figsize=(width, 1))
     ax.text(0.5, 0.5, text, ha="center", va="center")
     ax.axis("off")
     return fig

@@ -1,8 +1,8 @@
 """The reproduction scorecard: every verdict the executed chapters recorded, one row each.
 
 Chapters record their verdicts in the metadata of the outputs that show them (``ch.compare`` for
-paper-vs-ours tables, ``ch.claim`` for claims outside tables). This module reads them back from the
-executed chapters (``book/chapters/<name>.ipynb``), so the scorecard is generated from results and
+paper-vs-ours tables, :class:`~mlxbook.book.compare.Claims` for claims outside tables). This module
+reads them back from the executed chapters (``book/chapters/<name>.ipynb``), so the scorecard is generated from results and
 never typed; each row links to the anchor of the output that computed it.
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ def records(path: Path) -> list[tuple[str, dict]]:
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             meta = out.get("metadata", {}).get("mlxbook", {})
-            found += [(kind, meta[kind]) for kind in ("comparison", "claim") if kind in meta]
+            found += [("comparison", meta["comparison"])] if "comparison" in meta else []
             found += [("claim", rec) for rec in meta.get("claims", [])]
     return found
 

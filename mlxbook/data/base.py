@@ -128,7 +128,9 @@ class Task:
 
     ``tests`` holds the clean test set under "test" first, then transfer or shifted test sets
     (e.g. "pentagon"). ``meta`` records where the data came from and every choice made where the
-    papers are silent, so that chapters can print it.
+    papers are silent, so that chapters can print it. ``n_classes`` is the number of classes (labels
+    0 .. n_classes - 1, whether or not a small split holds all of them); a model's output width reads it,
+    and its input width :attr:`n_features`.
     """
 
     name: str
@@ -136,3 +138,16 @@ class Task:
     tests: dict[str, ExplanationData]
     val: ExplanationData | None = None
     meta: dict = field(default_factory=dict)
+    n_classes: int = 2
+
+    def __post_init__(self):
+        splits = {"train": self.train, **({"val": self.val} if self.val is not None else {}), **self.tests}
+        for name, data in splits.items():
+            if len(data) and (int(data.y.min()) < 0 or int(data.y.max()) >= self.n_classes):
+                raise ConfigError(f"task {self.name!r}: split {name!r} has labels {int(data.y.min())}.."
+                                  f"{int(data.y.max())}, outside 0..{self.n_classes - 1} (n_classes={self.n_classes})")
+
+    @property
+    def n_features(self) -> int:
+        """Input elements per example (the width an MLP's first layer needs)."""
+        return self.train.x[0].numel()

@@ -68,7 +68,7 @@ def decoy_ross_task(
         ),
         "groups": "one group per label",
     }
-    return Task(name, parts["train"], {"test": parts["test"]}, meta=meta)
+    return Task(name, parts["train"], {"test": parts["test"]}, meta=meta, n_classes=10)
 
 
 def decoy_heo_task(
@@ -123,7 +123,7 @@ def decoy_heo_task(
         "groups": "one group per label; worst-group accuracy = worst class accuracy",
         "sampling": f"{n_train} train and {n_test} test digits without replacement, seeded",
     }
-    return Task(name, parts["train"], {"test": parts["test"]}, val=parts.get("val"), meta=meta)
+    return Task(name, parts["train"], {"test": parts["test"]}, val=parts.get("val"), meta=meta, n_classes=10)
 
 
 def _check_available(data_root, split: str, what: str, asked: int) -> None:

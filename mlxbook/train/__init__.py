@@ -1,5 +1,6 @@
-"""The training core: the multi-seed training loop and the cached grid runner."""
+"""The training core: the multi-seed training loop, the one stored cell, and grids of cells."""
+from .cell import RunSpec, run_cells
 from .engine import FitResult, fit, predict
-from .grid import GridResult, RunSpec, run_grid
+from .grid import GridResult, run_grid
 
-__all__ = ["FitResult", "GridResult", "RunSpec", "fit", "predict", "run_grid"]
+__all__ = ["FitResult", "GridResult", "RunSpec", "fit", "predict", "run_cells", "run_grid"]

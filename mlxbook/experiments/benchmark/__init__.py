@@ -16,7 +16,7 @@ Computing (what the store keeps, and what it needs):
   :func:`~.settings.candidates` / :func:`~.settings.configurations`, each method's ordered list of
   hyper-parameter settings (the package default, which is its paper's value, first) and the first ``k``;
 * :mod:`.training` - :func:`~.training.budget` (what a profile trains), :func:`~.training.specs` (one
-  :class:`~mlxbook.train.grid.RunSpec` per setting, method and configuration), :func:`~.training.run`
+  :class:`~mlxbook.train.cell.RunSpec` per setting, method and configuration), :func:`~.training.run`
   (trains them through :func:`~mlxbook.train.grid.run_grid`) and :func:`~.training.per_seed_scores`,
   every cell's accuracies on the validation half (the first half of each test set) and the test half
   (:func:`~.training.split_halves`).

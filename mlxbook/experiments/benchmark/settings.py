@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 
 from ... import paper
 from ...errors import check_choice, check_int
+from ...methods import hparams
 
 METHODS = ("erm", "focal", "rrr", "two_stage", "two_stage_sparse", "corm", "pgd_ex", "ibp_ex", "ibp_ex_rrr", "cdep")
-LABELS = {"erm": "ERM", "focal": "Focal loss", "rrr": "RRR", "two_stage": "Two-stage", "two_stage_sparse": "Two-stage (sparse)",
-          "corm": "CoRM", "pgd_ex": "PGD-Ex", "ibp_ex": "IBP-Ex", "ibp_ex_rrr": "IBP-Ex+RRR", "cdep": "CDEP"}
+VARIANTS = {"two_stage_sparse": "two_stage"}
+"""Benchmark entries that are a registered method on other data: the sparse variant is the two-stage
+method on data whose explanations cover the minority class only."""
+LABELS = {m: hparams.label(m) for m in METHODS if m not in VARIANTS} | {"two_stage_sparse": "Two-stage (sparse)"}
 LABELS_ONLY = ("erm", "focal")
 """Methods that use no explanation (they pay for labels only)."""
 
@@ -60,8 +63,6 @@ SETTINGS: tuple[Setting, ...] = (
 COLUMNS: tuple[str, ...] = tuple(c for s in SETTINGS for c in s.columns)
 """The benchmark's datasets, in the order of the heatmaps."""
 
-MLP_INPUTS = {"decoy_ross": (784, 10), "decoy_heo": (784, 10), "toy_colours": (75, 2), "iris_cancer": (34, 2)}
-"""(in_features, n_classes) of the MLP per dataset: 1x28x28 digits, 3x5x5 colours, 34 features."""
 
 
 def setting(key: str) -> Setting:
@@ -88,9 +89,11 @@ def candidates(method: str) -> list[dict]:
     first and then the weaker grid points (RRR: the stronger ones, since the two-stage paper's lambda is
     already the weakest); then the same strengths at the other rates of the two-stage paper's grid
     (App. B.1: 0.001, then our 0.003, then 0.1). ERM, which has no strength, tries learning rates instead. So with
-    ``k`` configurations every method tunes its ``k`` most plausible settings.
+    ``k`` configurations every method tunes its ``k`` most plausible settings. A registered method without a
+    list here (one added after this benchmark) has its paper's search space
+    (:func:`mlxbook.methods.hparams.search_space`) as its strengths, in that order.
     """
-    check_choice("method", method, METHODS)
+    check_choice("method", method, (*hparams.HPARAMS, *VARIANTS))
     lr0 = paper.fact("two_stage", "synthetic_lr_no_expl")
     # 0.01, then the two-stage paper's other rates (0.001, 0.1) with our 0.003 between 0.001 and 0.01
     lrs = [lr0, paper.fact("two_stage", "synthetic_eta1"), 0.003]
@@ -119,7 +122,16 @@ def candidates(method: str) -> list[dict]:
     if method == "erm":
         return [{"lr": lr} for lr in lrs]
     rate = "eta1" if method in ("two_stage", "two_stage_sparse") else "lr"
-    return [{**s, rate: lr} for lr in lrs for s in strengths[method]]
+    own = strengths[method] if method in strengths else _points(hparams.search_space(method))
+    return [{**s, rate: lr} for lr in lrs for s in own]
+
+
+def _points(space: dict[str, tuple]) -> list[dict]:
+    """Every point of a search space, the first value of each axis first (``[{}]`` for no axis)."""
+    points = [{}]
+    for axis, values in space.items():
+        points = [{**p, axis: v} for p in points for v in values]
+    return points
 
 
 def _weaker_first(grid, first) -> list:

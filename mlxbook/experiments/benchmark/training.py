@@ -1,6 +1,6 @@
 """What the benchmark trains and how it is scored: budgets, grid cells, and per-seed scores on the halves.
 
-Every (setting, method, configuration) of :mod:`.settings` is one :class:`~mlxbook.train.grid.RunSpec`,
+Every (setting, method, configuration) of :mod:`.settings` is one :class:`~mlxbook.train.cell.RunSpec`,
 trained and stored by :func:`~mlxbook.train.grid.run_grid` (store family "grid"); each test set is cut
 into a validation half and a test half, scored from the stored predictions.
 """
@@ -12,48 +12,41 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...book import budget as book_budget
+from ...book.budget import at_least
 from ...data import load
 from ...errors import check_int
 from ...metrics import accuracy, worst_group_accuracy
-from ...train.grid import GridResult, RunSpec, run_grid
+from ...train import GridResult, RunSpec, run_grid
 from .settings import (
     COLUMNS,
     METHODS,
-    MLP_INPUTS,
     SETTINGS,
+    VARIANTS,
     Setting,
     configurations,
     not_applicable,
     setting,
 )
 
-_TRAINER = {"two_stage_sparse": "two_stage"}  # the sparse variant is the same method on sparser data
-
 
 @dataclass(frozen=True)
-class Budget:
+class Budget(book_budget.Budget):
     """What one profile trains. ``n_train`` per dataset family; ``k`` configurations per method."""
 
     seeds: tuple[int, ...]
-    epochs: int
-    k: int
+    epochs: int = at_least(1)
+    k: int = at_least(1)
     n_train_shapes: int
     n_train_digits: int
     n_train_colours: int
-    n_test: int
+    n_test: int = at_least(4)
     image_size: int = 64
     widths: tuple[int, ...] = (16, 32, 32)
     batch_size: int = 32
     device: str = "cpu"
     n_jobs: int = 1
     settings: tuple[str, ...] = tuple(s.key for s in SETTINGS)
-
-    def __post_init__(self):
-        if not self.seeds:
-            raise ValueError("Budget.seeds is empty")
-        check_int("epochs", self.epochs, low=1)
-        check_int("k", self.k, low=1)
-        check_int("n_test", self.n_test, low=4)
 
 
 FULL = {"seeds": 5, "epochs": 50, "k": 4, "n_train_shapes": 500, "n_train_digits": 1000, "n_train_colours": 1000,
@@ -119,11 +112,11 @@ def data_kwargs(s: Setting, method: str, b: Budget) -> dict:
 
 
 def model_kwargs(s: Setting, b: Budget) -> dict:
-    """The same model for every method on a dataset; all have a mapping layer m (the two-stage method needs it)."""
+    """The same model for every method on a dataset; all have a mapping layer m (the two-stage method needs it).
+    An MLP's input width and class count are the task's (:meth:`~mlxbook.train.cell.RunSpec.model_arguments`)."""
     if s.model == "shape_cnn":
         return {"image_size": b.image_size, "widths": tuple(b.widths), "mapping": True}
-    in_features, n_classes = MLP_INPUTS[s.dataset]
-    return {"in_features": in_features, "n_classes": n_classes, "mapping": True}
+    return {"mapping": True}
 
 
 @dataclass(frozen=True)
@@ -145,7 +138,7 @@ def specs(b: Budget, settings=None, methods=METHODS) -> list[Cell]:
             if not_applicable(m, s):
                 continue
             for i, hyper in enumerate(configurations(m, b.k)):
-                spec = RunSpec(dataset=s.dataset, method=_TRAINER.get(m, m), model=s.model, seeds=tuple(b.seeds),
+                spec = RunSpec(dataset=s.dataset, method=VARIANTS.get(m, m), model=s.model, seeds=tuple(b.seeds),
                                epochs=b.epochs, data=data_kwargs(s, m, b), model_kwargs=model_kwargs(s, b),
                                method_kwargs={"optimizer": "adam", **hyper}, batch_size=b.batch_size, device=b.device)
                 out.append(Cell(s.key, m, i, spec))

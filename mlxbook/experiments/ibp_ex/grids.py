@@ -7,14 +7,12 @@ with radii and noise scales converted by :data:`INPUT_STD`.
 """
 from __future__ import annotations
 
-from functools import partial
-
 from ... import paper
+from ...methods import hparams
 
 PAPER = "ibp_ex"
 METHODS = ("erm", "rrr", "cdep", "corm", "pgd_ex", "ibp_ex", "ibp_ex_rrr")
-LABELS = {"erm": "ERM", "rrr": "RRR", "cdep": "CDEP", "corm": "CoRM", "pgd_ex": "PGD-Ex", "ibp_ex": "IBP-Ex",
-          "ibp_ex_rrr": "IBP-Ex+RRR"}
+LABELS = {m: hparams.label(m) for m in METHODS}
 ROBUST = ("pgd_ex", "ibp_ex", "ibp_ex_rrr")
 
 INPUT_STD = 0.2
@@ -23,9 +21,6 @@ INPUT_STD = 0.2
 vihari/robust_mlx feeds ``Normalize(mean, std)`` images with std about 0.2 (0.2023, 0.1994, 0.2010 on
 decoy-MNIST; ImageNet's 0.229, 0.224, 0.225 elsewhere), so an eps of 1 there moves a pixel by about 0.2
 on the book's [0, 1] scale. Every eps / sigma of the paper's grids is multiplied by this factor."""
-
-IBP_EPS_POINTS = (0.03, 0.1, 0.3, 1.0)
-"""Our points inside the paper's eps_max range (Sec. 5.1.3 gives only the range 0.01-2, no grid)."""
 
 PREFERRED = {
     ("rrr", "lam"): (100, 1000, 10, 1),
@@ -49,26 +44,15 @@ SCALED_AXES = {("corm", "sigma"), ("pgd_ex", "eps"), ("ibp_ex", "eps_max"), ("ib
 
 
 def paper_grids() -> dict[str, dict[str, tuple]]:
-    """The search space of Sec. 5.1.3 per method, in the paper's units (see :data:`INPUT_STD`).
+    """The search space of Sec. 5.1.3 per method, in the paper's units (see :data:`INPUT_STD`): each
+    method's :func:`~mlxbook.methods.hparams.search_space`.
 
     ERM has none (its learning rate, optimiser and weight decay are the base of every method, as the
     paper tuned them for ERM only). PGD-Ex's eps grid is Appendix E's list inside Sec. 5.1.3's range;
-    IBP-Ex's eps_max grid is the range's end points plus :data:`IBP_EPS_POINTS`.
+    IBP-Ex's eps_max grid is the range's end points plus
+    :data:`~mlxbook.methods.hparams.IBP_EPS_POINTS`.
     """
-    f = partial(paper.fact, PAPER)
-    lo, hi = f("ibp_ex_epsilon_max_range")
-    eps_max = tuple(sorted({lo, *IBP_EPS_POINTS, hi}))
-    pgd_lo, pgd_hi = f("pgd_ex_epsilon_range")
-    pgd = tuple(e for e in f("appendix_e_pgd_epsilons") if pgd_lo <= e <= pgd_hi)
-    return {
-        "erm": {},
-        "rrr": {"lam": tuple(f("lambda_grid_rrr_cdep")), "weight_decay": tuple(f("weight_decay_grid_rrr"))},
-        "cdep": {"lam": tuple(f("lambda_grid_rrr_cdep"))},
-        "corm": {"sigma": tuple(f("corm_sigma_grid"))},
-        "pgd_ex": {"eps": pgd},
-        "ibp_ex": {"eps_max": eps_max},
-        "ibp_ex_rrr": {"eps_max": eps_max},
-    }
+    return {m: hparams.search_space(m) for m in METHODS}
 
 
 def subgrid(values, k: int, prefer=()) -> tuple:

@@ -2,7 +2,7 @@
 
 :func:`budget` declares, through the chapter, how far a profile scales the paper's protocol (seeds,
 epochs, values per grid axis, data sizes); :func:`decoy_spec` and :func:`real_spec` give the
-:class:`~mlxbook.train.grid.RunSpec` of one training cell of decoy-MNIST (Sec. 5.2) or ISIC / Plant
+:class:`~mlxbook.train.cell.RunSpec` of one training cell of decoy-MNIST (Sec. 5.2) or ISIC / Plant
 (Sec. 5.3, 5.4); :func:`batch_sum_variant` the IBP-Ex+RRR cell with the public code's penalty reduction.
 """
 from __future__ import annotations
@@ -10,18 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ... import paper
+from ...book import budget as book_budget
+from ...book.budget import at_least
 from ...data import has_isic, has_plant
-from ...train.grid import RunSpec
+from ...train import RunSpec
 from .grids import INPUT_STD, PAPER, method_kwargs, paper_grids
 
 
 @dataclass(frozen=True)
-class Budget:
+class Budget(book_budget.Budget):
     """What one profile trains: seeds, epochs, values per grid axis and data sizes."""
 
     seeds: tuple[int, ...]
-    epochs: int
-    grid: int
+    epochs: int = at_least(1)
+    grid: int = at_least(1)
     n_train: int
     n_val: int
     n_test: int

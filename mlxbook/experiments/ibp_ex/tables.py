@@ -1,7 +1,7 @@
 """The tables of Sec. 5 and Appendix E ("Robust Learning from Explanations") from the chosen cells.
 
 Per-seed frames in the layout of :mod:`mlxbook.paper` for Table 1 (:func:`decoy_per_seed`), Tables 2/5,
-3 and 6 (:func:`real_per_seed`, :func:`table6_per_seed`, trained and compared by :func:`real_tables`)
+3 and 6 (:func:`real_per_seed`, :func:`table6_per_seed`; :func:`real_tables` compares the stored cells)
 and the s1 / s2 statistics (:func:`grad_stats_per_seed`), compared by :func:`comparison`; Table 4
 (:func:`runtime_table`), the Appendix E PGD-Ex sensitivity, the certificate column and the penalty
 reduction study as plain tables.
@@ -14,10 +14,10 @@ import pandas as pd
 from ... import paper
 from ...book.compare import against_paper
 from ...data import has_isic, has_plant
-from .grids import INPUT_STD, LABELS, PAPER, ROBUST, capped_grids, expand
+from .grids import INPUT_STD, LABELS, PAPER, ROBUST
 from .selection import hyper_of, select
-from .specs import Budget, real_spec
-from .training import Analysis, run_cells
+from .specs import Budget
+from .training import Analysis, real_cells
 
 
 def decoy_per_seed(chosen: dict[str, dict], dataset: str = "decoy_mnist") -> pd.DataFrame:
@@ -162,14 +162,6 @@ def real_data(dataset: str, data_root) -> bool:
     return {"isic": has_isic, "plant": has_plant}[dataset](data_root)
 
 
-def run_real(dataset: str, data_root, b: Budget, device: str = "cpu", analysis: Analysis = Analysis(), **kw):
-    """Grid, selection and chosen cells for ISIC or Plant: (cells, chosen)."""
-    grids = capped_grids(b.grid)
-    specs = [real_spec(dataset, m, h, b, data_root, device) for m, h in expand(grids)]
-    cells = run_cells(specs, analysis, **kw)
-    return cells, select(cells)
-
-
 REAL_TABLES = {
     "isic": [("Table 2", ["dataset", "method", "metric"]), ("Table 5", ["dataset", "method", "metric"]),
              ("Table 6", ["dataset", "test_set", "method", "metric"])],
@@ -184,7 +176,7 @@ def real_tables(dataset: str, data_root, b: Budget, *, device: str = "cpu", prof
     paper's rows with "needs ISIC / Plant at data_root". Returns ({table: comparison}, chosen cells)."""
     chosen: dict[str, dict] = {}
     if real_data(dataset, data_root):
-        _, chosen = run_real(dataset, data_root, b, device, analysis, **kw)
+        chosen = select(real_cells(dataset, data_root, b, device, analysis, **kw))
     tables = {}
     for table, on in REAL_TABLES[dataset]:
         if not chosen:

@@ -1,39 +1,26 @@
 """Training cells of Sec. 5 ("Robust Learning from Explanations"), kept in the result store.
 
-:func:`compute_cell` trains one (method, hyper-parameters) cell with the validation split scored too
-(model selection, Sec. 5.1.3) and measures the trained models: certified fractions (IBP, Gowal et al.
-2018), the s1 / s2 statistics and SmoothGrad maps (:mod:`.probes`). :func:`run_cells` takes each cell
-from the store's :data:`IBP_EX` family when computed before, else trains it now.
+:func:`run_cells` trains each (method, hyper-parameters) cell through the book's one stored cell
+(:func:`mlxbook.train.cell.run_cells`) with the validation split scored too (model selection, Sec.
+5.1.3) and the :class:`Analysis` probes of :mod:`.probes` run on the trained models: certified
+fractions, the s1 / s2 statistics and SmoothGrad maps. The cells live in the store's :data:`IBP_EX`
+family.
 """
 from __future__ import annotations
 
-import platform
-import time
-from dataclasses import asdict, dataclass
-from functools import partial
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import torch
-
-from ... import __version__
 from ...book import store
-from ...data import load
-from ...data.base import Task
-from ...device import resolve_device
-from ...methods import build_method
-from ...methods.ibp_ex import certified_fraction
-from ...metrics import accuracy, group_accuracies, macro_accuracy, worst_group_accuracy
-from ...models import build_model
-from ...provenance import git_commit
-from ...train.engine import fit
-from ...train.grid import RunSpec
-from .probes import gradient_stats, smoothgrad
+from ...train import RunSpec
+from ...train import run_cells as train_cells
+from ...train.cell import name_of
+from . import probes
+from .grids import capped_grids, expand
+from .specs import Budget, real_spec
 
-#: The IBP-Ex cells: keyed by spec, analysis and the source of this module and of :mod:`.probes`.
-IBP_EX = store.family("ibp_ex", "ibp_ex", "mlxbook.experiments.ibp_ex.training",
-                      "mlxbook.experiments.ibp_ex.probes")
+#: The IBP-Ex cells: keyed by spec (with its probes) and the source of :mod:`.probes`.
+IBP_EX = store.family("ibp_ex", "ibp_ex", "mlxbook.experiments.ibp_ex.probes")
 
 
 @dataclass(frozen=True)
@@ -46,76 +33,38 @@ class Analysis:
     smoothgrad_samples: int = 25
     smoothgrad_std: float = 0.15
 
-
-def _scores(seeds, predictions: dict[str, np.ndarray], tests: dict) -> pd.DataFrame:
-    """One row per seed and test set: accuracy, macro and worst-group accuracy, each group's accuracy."""
-    rows = []
-    for name, preds in predictions.items():
-        data = tests[name]
-        for s, seed in enumerate(seeds):
-            row = {"seed": seed, "test_set": name, "accuracy": accuracy(preds[s], data.y),
-                   "macro_accuracy": macro_accuracy(preds[s], data.y),
-                   "worst_group_accuracy": worst_group_accuracy(preds[s], data.y, data.groups)}
-            row.update({f"group_{g}": a for g, a in group_accuracies(preds[s], data.y, data.groups).items()})
-            rows.append(row)
-    return pd.DataFrame(rows)
+    def probes(self) -> tuple:
+        """The probes of a cell: certificates at ``cert_eps``, s1 / s2 on ``n_grad`` images, SmoothGrad maps."""
+        return ((name_of(probes.certified), {"eps": tuple(self.cert_eps)}),
+                (name_of(probes.grad_stats), {"n": self.n_grad}),
+                (name_of(probes.saliency),
+                 {"index": tuple(self.saliency_index), "samples": self.smoothgrad_samples,
+                  "std": self.smoothgrad_std}))
 
 
-def compute_cell(spec: dict, analysis: dict, code: str) -> dict:
-    """Train one cell with the validation split scored too, then measure the trained models (cached)."""
-    rs = RunSpec(**spec)
-    an = Analysis(**analysis)
-    task = load(rs.dataset, **rs.data)
-    tests = dict(task.tests)
-    if task.val is not None:
-        tests["val"] = task.val
-    device = resolve_device(rs.device)
-    build = partial(build_model, rs.model, **rs.model_kwargs)
-    fit_task = Task(task.name, task.train, tests, task.val, task.meta)
-    method = build_method(rs.method, **rs.method_kwargs)
-    # keep_model needs one stacked run: all seeds at once on CUDA, seed by seed on the CPU (faster there)
-    groups = [list(rs.seeds)] if device.type == "cuda" else [[s] for s in rs.seeds]
-    parts = [fit(fit_task, build, method, g, epochs=rs.epochs, batch_size=rs.batch_size, patience=rs.patience,
-                 device=device, batched=True, keep_model=True, progress=False) for g in groups]
-    predictions = {k: np.concatenate([p.predictions[k] for p in parts]) for k in parts[0].predictions}
-    curves = pd.concat([p.curves for p in parts], ignore_index=True)
-    test = task.tests["test"]
-    cert = []
-    for p in parts:
-        for eps in an.cert_eps:
-            fr = certified_fraction(p.model, test.x.to(device), test.irrelevant.to(device), test.y.to(device), float(eps))
-            cert += [{"seed": seed, "eps": float(eps), "certified": float(v)} for seed, v in zip(p.seeds, fr.tolist())]
-    models = [m for p in parts for m in p.model.unstack(build)]
-    n = min(an.n_grad, len(task.train))
-    grads = []
-    for seed, model in zip(rs.seeds, models):
-        s1, s2 = gradient_stats(model, task.train.x[:n], task.train.irrelevant[:n])
-        grads.append({"seed": seed, "s1": s1, "s2": s2})
-    index = [i for i in an.saliency_index if i < len(task.train)]
-    sal = smoothgrad(models[0], task.train.x[index], task.train.y[index], an.smoothgrad_samples, an.smoothgrad_std)
-    return {
-        "scores": _scores(rs.seeds, predictions, tests), "curves": curves,
-        "stop_epoch": [e for p in parts for e in p.stop_epoch], "seconds": sum(p.seconds for p in parts),
-        "epochs_run": int(curves.groupby("seed")["epoch"].max().sum()),
-        "certified": pd.DataFrame(cert, columns=["seed", "eps", "certified"]),
-        "grad_stats": pd.DataFrame(grads), "saliency": sal, "saliency_index": index, "spec": spec,
-        "provenance": {"mlxbook": __version__, "commit": git_commit(), "code": code, "torch": torch.__version__,
-                       "python": platform.python_version(), "device": str(device),
-                       "finished": time.strftime("%Y-%m-%d %H:%M:%S")},
-    }
+def real_cells(dataset: str, data_root, b: Budget, device: str = "cpu", analysis: Analysis = Analysis(),
+               **kw) -> list[dict]:
+    """Every cell of ISIC or Plant (Sec. 5.3, 5.4) on ``b``'s capped grid (:func:`run_cells`)."""
+    specs = [real_spec(dataset, m, h, b, data_root, device) for m, h in expand(capped_grids(b.grid))]
+    return run_cells(specs, analysis, **kw)
 
 
 def run_cells(specs: list[RunSpec], analysis: Analysis = Analysis(), *, cache: bool = True,
               location: Path | None = None) -> list[dict]:
-    """Every cell of ``specs`` from the result store (:data:`IBP_EX`, keyed by spec, analysis and
-    :meth:`~mlxbook.book.store.Family.key`) when computed before, else trained now.
+    """Every cell of ``specs`` (validation scored, ``analysis``'s probes run) from the store's :data:`IBP_EX`
+    family when computed before, else trained now.
 
-    ``cell["computed"]`` says whether this call trained it.
+    Besides the cell's own entries: ``certified``, ``grad_stats``, ``saliency`` (maps) and
+    ``saliency_index`` from the probes, ``epochs_run`` (seed-epochs trained); ``computed`` says whether
+    this call trained it.
     """
-    code = IBP_EX.key()
-    fn = IBP_EX.cached(compute_cell, location=location, cache=cache)
-    cells = []
-    for s in specs:
-        cell, fresh = store.call(fn, asdict(s), asdict(analysis), code)
-        cells.append({**cell, "computed": fresh})
-    return cells
+    full = [replace(s, score_val=True, probes=analysis.probes()) for s in specs]
+    out = []
+    for cell in train_cells(full, IBP_EX, cache=cache, location=location, desc="IBP-Ex cells"):
+        got = cell["probes"]
+        sal = got[name_of(probes.saliency)]
+        out.append({**cell, "certified": got[name_of(probes.certified)],
+                    "grad_stats": got[name_of(probes.grad_stats)], "saliency": sal["maps"],
+                    "saliency_index": sal["index"],
+                    "epochs_run": int(cell["curves"].groupby("seed")["epoch"].max().sum())})
+    return out

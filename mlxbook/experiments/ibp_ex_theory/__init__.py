@@ -9,8 +9,8 @@ Computing (what the result store keeps):
 * :mod:`.demo` - the chapter's settings and :class:`~.demo.Budget`, the 2-D domain and
   the deviation measures along x2, and the networks: Fig 1 (b-d) (RRR with weak and strong weight decay,
   IBP-Ex without, ERM for reference), RRR's weight-decay sweep, IBP-Ex's box radii (Theorem 2 for
-  networks) and Proposition 1's two-layer networks (Appendix C), each trained and probed by
-  :func:`~.demo.network_results`;
+  networks) and Proposition 1's two-layer networks (Appendix C), each a stored cell of
+  :func:`mlxbook.train.run_cells` probed by :func:`~.demo.demo_probe` (:func:`~.demo.network_results`);
 * :mod:`.gp` - the primitive: GP regression with derivative observations (Appendix A) and its
   marginalisation over the Gamma prior of Theorem 1;
 * :mod:`.theorems` - Theorem 1 (Eq. 5: zero x2-derivatives at the data against the length scale,

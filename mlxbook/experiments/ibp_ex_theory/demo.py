@@ -9,10 +9,9 @@
   Sec 4 describes in words), IBP-Ex's box radius (Theorem 2's network analogue) and the two-layer
   networks of Proposition 1 (Appendix C). :func:`network_results`.
 
-The networks' measurements need the trained functions, not only their predictions, so a cell here is
-trained by :func:`mlxbook.train.fit` (``keep_model=True``) and probed at once; the probe's results are
-stored on disk in the family :data:`THEORY` (as :func:`~mlxbook.train.run_grid` stores its cells), keyed
-by the spec and :meth:`THEORY.key <mlxbook.book.store.Family.key>`, so a rerun of the chapter trains nothing.
+The networks' measurements need the trained functions, not only their predictions, so each network is
+a stored cell of :func:`mlxbook.train.run_cells` with the probe :func:`demo_probe` run on its models
+inside the cell, in the store family :data:`THEORY`: a rerun of the chapter trains nothing.
 
 Choices where the paper is silent (each also stated in the chapter): Adam, learning rate 0.01, batch
 128, RRR lambda = 100 (the middle of the paper's lambda grid and the public code's setting for this
@@ -25,8 +24,7 @@ difference, the scalar f of its statement.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from functools import partial
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +32,13 @@ import pandas as pd
 import torch
 
 from ... import paper
+from ...book import budget as book_budget
 from ...book import store
-from ...data import load
+from ...book.budget import at_least
 from ...device import one_thread
-from ...errors import check_choice, check_int
-from ...methods import build_method
-from ...models import build_model
-from ...train import fit
+from ...errors import check_choice
+from ...train import RunSpec, run_cells
+from ...train.cell import Trained, name_of, probe
 
 THEORY = store.family("ibp_ex_theory", "ibp_ex_theory", "mlxbook.experiments.ibp_ex_theory.demo",
                       "mlxbook.experiments.ibp_ex_theory.gp", "mlxbook.experiments.ibp_ex_theory.theorems")
@@ -71,31 +69,26 @@ THEOREM2_GAPS = (5.0, 2.5, 1.25, 0.625)
 
 
 @dataclass(frozen=True)
-class Budget:
+class Budget(book_budget.Budget):
     """How much the chapter runs: seeds, epochs, data size, sweeps and quadrature nodes."""
 
     seeds: tuple[int, ...]
-    epochs: int
-    n_per_group: int = 100
+    epochs: int = at_least(1)
+    n_per_group: int = at_least(1, 100)
     n_test_per_group: int = 100
     weight_decays: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
     two_layer_weight_decays: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 3e-2, 1e-1)
     ibp_eps: tuple[float, ...] = (2.5, 5.0, 10.0, IBP_EPS_MAX)
     grid_n: tuple[int, int] = (81, 61)
-    gp_per_cluster: int = 3
-    gp_nodes: int = 8
+    gp_per_cluster: int = at_least(1, 3)
+    gp_nodes: int = at_least(1, 8)
     gp_thetas: tuple[float, ...] = GP_THETAS
     gp_alpha_over_beta: tuple[float, ...] = GP_ALPHA_OVER_BETA
     gp_gaps: tuple[float, ...] = THEOREM2_GAPS
     device: str = "cpu"
 
     def __post_init__(self):
-        if not self.seeds:
-            raise ValueError("Budget.seeds is empty")
-        check_int("epochs", self.epochs, low=1)
-        check_int("n_per_group", self.n_per_group, low=1)
-        check_int("gp_per_cluster", self.gp_per_cluster, low=1)
-        check_int("gp_nodes", self.gp_nodes, low=1)
+        super().__post_init__()
         missing = [w for w in FIG1_WEIGHT_DECAYS if w not in self.weight_decays]
         if missing:
             raise ValueError(f"weight_decays must contain Fig 1's values {FIG1_WEIGHT_DECAYS}; missing {missing}")
@@ -173,14 +166,6 @@ class NetSpec:
             kw["eps_max"] = self.eps_max
         return kw
 
-    @property
-    def label(self) -> str:
-        if self.method == "rrr":
-            return f"RRR, weight decay {self.weight_decay:g}"
-        if self.method == "ibp_ex":
-            return f"IBP-Ex, eps {self.eps_max:g}" + (f", weight decay {self.weight_decay:g}" if self.weight_decay else "")
-        return "ERM"
-
 
 def fig1_specs() -> dict[str, NetSpec]:
     """Fig 1's panels (plus ERM for reference), by panel name."""
@@ -230,7 +215,7 @@ def two_layer_parts(net) -> dict[str, np.ndarray]:
     return {"W": first.weight.detach().double().numpy(), "b": first.bias.detach().double().numpy(), "beta": w[1] - w[0]}
 
 
-def probe(net, task, spec: NetSpec, grid_n: tuple[int, int], delta: float = DELTA) -> tuple[dict, np.ndarray]:
+def measure(net, task, hidden: tuple[int, ...], grid_n: tuple[int, int], delta: float = DELTA) -> tuple[dict, np.ndarray]:
     """The measurements of one trained network and its p(y = 1 | x) on the domain grid (n2, n1)."""
     n1, n2 = grid_n
     prob, logit = _numpy_f(net, "prob"), _numpy_f(net, "logit")
@@ -245,7 +230,7 @@ def probe(net, task, spec: NetSpec, grid_n: tuple[int, int], delta: float = DELT
         "grad_x1": float(grads[:, 0].mean()),
         "grad_x2": float(grads[:, 1].mean()),
     }
-    if len(spec.hidden) == 1:
+    if len(hidden) == 1:
         parts = two_layer_parts(net)
         row["norm_term"] = float((parts["beta"] ** 2).sum() + (parts["W"] ** 2).sum())
         row["lipschitz_x2"] = float(np.abs(parts["beta"] * parts["W"][:, 1]).sum())
@@ -257,21 +242,22 @@ def probe(net, task, spec: NetSpec, grid_n: tuple[int, int], delta: float = DELT
     return row, grid
 
 
-def _train_and_probe(spec: dict, setup: dict, code: str) -> dict:
-    """Train ``spec`` on the demo data for every seed of ``setup`` and probe each network (stored on disk)."""
-    ns = NetSpec(**{**spec, "hidden": tuple(spec["hidden"])})
-    task = load("theory2d", n_per_group=setup["n_per_group"], n_test_per_group=setup["n_test_per_group"])
-    build = partial(build_model, "mlp", in_features=2, hidden=ns.hidden)
-    method = build_method(ns.method, **ns.method_kwargs())
-    result = fit(task, build, method, setup["seeds"], epochs=setup["epochs"], batch_size=BATCH_SIZE,
-                 device=setup["device"], batched=True, keep_model=True, progress=False)
-    scores = result.scores(task).set_index("seed")
-    rows, grids = [], []
-    for seed, net in zip(setup["seeds"], result.model.unstack(build)):
-        row, grid = probe(net, task, ns, tuple(setup["grid_n"]))
-        rows.append({"seed": seed, "accuracy": float(scores.loc[seed, "accuracy"]), **row})
-        grids.append(grid)
-    return {"rows": rows, "grids": np.stack(grids), "seconds": result.seconds}
+@probe
+def demo_probe(cell: Trained, grid_n: tuple[int, int]) -> dict:
+    """:func:`measure` on every seed's network: one row per seed and the stacked grids (S, n2, n1)."""
+    hidden = tuple(cell.spec.model_kwargs["hidden"])
+    measured = [measure(net, cell.task, hidden, tuple(grid_n)) for net in cell.models]
+    return {"rows": [r for r, _ in measured], "grids": np.stack([g for _, g in measured])}
+
+
+def run_spec(spec: NetSpec, budget: Budget) -> RunSpec:
+    """The stored cell of ``spec``: every seed stacked into one model (as the chapter has always trained
+    them), probed by :func:`demo_probe`."""
+    data = {"n_per_group": budget.n_per_group, "n_test_per_group": budget.n_test_per_group}
+    return RunSpec("theory2d", spec.method, "mlp", tuple(budget.seeds), budget.epochs, data=data,
+                   model_kwargs={"hidden": tuple(spec.hidden)}, method_kwargs=spec.method_kwargs(),
+                   batch_size=BATCH_SIZE, device=budget.device, stack_seeds=True,
+                   probes=((name_of(demo_probe), {"grid_n": tuple(budget.grid_n)}),))
 
 
 @dataclass
@@ -292,20 +278,18 @@ class NetworkResults:
 
 
 def network_results(budget: Budget, *, cache: bool = True, location: Path | None = None) -> NetworkResults:
-    """Train (or read from the store) every network of the chapter and probe it."""
-    stored = THEORY.cached(_train_and_probe, location=location, cache=cache)
-    setup = {"seeds": list(budget.seeds), "epochs": budget.epochs, "n_per_group": budget.n_per_group,
-             "n_test_per_group": budget.n_test_per_group, "grid_n": list(budget.grid_n), "device": budget.device}
-    code = THEORY.key()
-    rows, grids, computed, seconds = [], {}, 0, 0.0
+    """Train (or read from the store's :data:`THEORY` family) every network of the chapter and probe it."""
     specs = all_specs(budget)
-    for spec in specs:
-        args = ({**asdict(spec), "hidden": list(spec.hidden)}, setup, code)
-        out, fresh = one_thread(store.call)(stored, *args)
-        computed += fresh
-        seconds += out["seconds"]
-        for r in out["rows"]:
+    cells = one_thread(run_cells)([run_spec(s, budget) for s in specs], THEORY, cache=cache, location=location,
+                                  desc="networks")
+    rows, grids = [], {}
+    for spec, cell in zip(specs, cells):
+        out = cell["probes"][name_of(demo_probe)]
+        accuracy = cell["scores"].set_index("seed")["accuracy"]
+        for seed, r in zip(budget.seeds, out["rows"]):
             rows.append({"method": spec.method, "hidden": str(spec.hidden), "layers": len(spec.hidden) + 1,
-                         "weight_decay": spec.weight_decay, "eps_max": spec.eps_max, "label": spec.label, **r})
+                         "weight_decay": spec.weight_decay, "eps_max": spec.eps_max,
+                         "seed": seed, "accuracy": float(accuracy.loc[seed]), **r})
         grids[spec] = out["grids"]
-    return NetworkResults(pd.DataFrame(rows), grids, budget, computed, seconds, specs)
+    return NetworkResults(pd.DataFrame(rows), grids, budget, sum(c["computed"] for c in cells),
+                          sum(c["seconds"] for c in cells), specs)

@@ -8,13 +8,15 @@ The chapter ``notebooks/rrr.ipynb`` follows the paper's Sec 2-3 and Appendix A i
 
 Computing (what the result store keeps, and the settings it is computed from):
 
-* :mod:`.setup` - the paper's network, the tasks, the annotations ``A`` (App. A's masks included), the
-  ERM / RRR method of a cell and the conversion of the paper's lambda_1 to our input scale;
+* :mod:`.setup` - the paper's network, the tasks, the annotations ``A`` (App. A's masks included; the
+  registered loader :func:`~.setup.annotated_task` a cell trains on), the ERM / RRR method of a cell and
+  the conversion of the paper's lambda_1 to our input scale;
 * :mod:`.budget` - the profile's :class:`~.budget.Budget` (every size, grid and seed list) and the
   scale-downs it declares;
 * :mod:`.gradients` - input gradients (Sec 1.2), captum's Saliency, the mask M_c and the rule shares
   of Figs 3 and 4 (Sec 2.2);
-* :mod:`.training` - :func:`~.training.train_cell` (one stored configuration, weights kept),
+* :mod:`.training` - :func:`~.training.train_cell` (one stored configuration, the book's one stored cell
+  :func:`mlxbook.train.run_cells` with its weights kept),
   :func:`~.training.find_another_explanation` and the runs behind Figs 3, 8, 9, 11, 12 and 13;
 * :mod:`.explanations` - :func:`~.explanations.explain`: gradients and LIME (tabular, image) of a
   trained cell with their runtimes (Figs 2, 6, 7, Table 1), and measures of where they point;

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import pandas as pd
-
 from ... import paper
+from ...book import budget as book_budget
 from ...data.digits import load_digits_source
 from .setup import PAPER, toy_data
 
 
 @dataclass(frozen=True)
-class Budget:
+class Budget(book_budget.Budget):
     """Every size, grid and seed list of the chapter for one profile (see :func:`chapter_budget`)."""
 
     toy_n_train: int
@@ -67,9 +66,6 @@ class Budget:
     def iris_train(self) -> dict:
         # 67 training rows < batch 256: one full-batch step per epoch
         return {"epochs": self.iris_epochs}
-
-    def table(self) -> pd.DataFrame:
-        return pd.DataFrame([(k, str(v)) for k, v in asdict(self).items()], columns=["setting", "value"])
 
 
 PAPER_SCALE = {

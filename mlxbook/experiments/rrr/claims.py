@@ -13,16 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ... import paper
-from ...book.compare import Claims
+from ...book.compare import Claims, rule_verdict
 from .setup import PAPER
 from .text import NEEDS
-
-
-def verdict(ok: bool | None, partly: bool = False) -> str:
-    """The book's words for a claim checked by a rule: supported / partly / not supported / not run."""
-    if ok is None:
-        return "not run"
-    return "supported" if ok else ("partly" if partly else "not supported")
 
 
 def n_to_reach(curve: pd.DataFrame, level: float) -> float:
@@ -40,11 +33,11 @@ def toy_claims(claims: Claims, base_acc: float, agree: pd.DataFrame) -> None:
     """Fig 2: accuracy above 0.99; both explainers on the corners."""
     bound = paper.fact(PAPER, "toy_colours_test_accuracy_above")
     claims.add("Sec 3.1, Fig 2", "A = 0 model: test accuracy above the stated bound", f"> {bound}",
-               f"{base_acc:.4f}", verdict(base_acc > bound))
+               f"{base_acc:.4f}", rule_verdict(base_acc > bound))
     g, lm = agree["gradient_in_region"].mean(), agree["lime_in_region"].mean()
     claims.add("Sec 3.1, Fig 2", "gradients and LIME pick the same pixels, the corners (rule 1)",
                "same pixels, corners", f"corners share: gradients {_pct(g)}, LIME {_pct(lm)}; "
-               f"pixel Jaccard {agree['pixel_jaccard'].mean():.2f}", verdict(g >= 0.8 and lm >= 0.8, g >= 0.8 or lm >= 0.8))
+               f"pixel Jaccard {agree['pixel_jaccard'].mean():.2f}", rule_verdict(g >= 0.8 and lm >= 0.8, g >= 0.8 or lm >= 0.8))
 
 
 def kept_claims(claims: Claims, kept: dict) -> None:
@@ -52,7 +45,7 @@ def kept_claims(claims: Claims, kept: dict) -> None:
     lo, hi = paper.fact(PAPER, "cutoff_kept_fraction")
     inside = [lo <= v <= hi for v in kept.values()]
     claims.add("Sec 3", "c = 0.67 keeps 2-5% of gradient components", f"{_pct(lo)}-{_pct(hi)}",
-               ", ".join(f"{k}: {_pct(v)}" for k, v in kept.items()), verdict(all(inside), any(inside)))
+               ", ".join(f"{k}: {_pct(v)}" for k, v in kept.items()), rule_verdict(all(inside), any(inside)))
 
 
 def fig3_claims(claims: Claims, df: pd.DataFrame) -> None:
@@ -63,21 +56,21 @@ def fig3_claims(claims: Claims, df: pd.DataFrame) -> None:
     switch = lam["corners"].iloc[0] > 0.5 and lam["top_middle"].iloc[-1] > 0.5
     claims.add("Sec 3.1, Fig 3", "A on the corners: the model moves from rule 1 to rule 2 as lambda_1 grows",
                "transition", f"top-middle share {_pct(lam['top_middle'].iloc[0])} at lambda_1 = {lam.index[0]:g} -> "
-               f"{_pct(lam['top_middle'].iloc[-1])} at {lam.index[-1]:g}", verdict(switch))
+               f"{_pct(lam['top_middle'].iloc[-1])} at {lam.index[-1]:g}", rule_verdict(switch))
     total = (df["corners"] + df["top_middle"] - 1).abs().max()
     claims.add("Sec 3.1, Fig 3", "the two shares almost always add to 1", "about 1",
-               f"largest |sum - 1| = {total:.3f}", verdict(total < 0.05, total < 0.2))
+               f"largest |sum - 1| = {total:.3f}", rule_verdict(total < 0.05, total < 0.2))
     hybrid = ((df["corners"].between(0.2, 0.8)) & (df["top_middle"].between(0.2, 0.8))).any()
     claims.add("Sec 3.1, Fig 3", "a significant regime learns a hybrid of both rules", "yes",
                "some points with both shares in 20-80%" if hybrid else "no point with both shares in 20-80%",
-               verdict(bool(hybrid)))
+               rule_verdict(bool(hybrid)))
     need = paper.fact(PAPER, "toy_colours_annotations_for_rule_switch")
     hit = cnt[cnt["top_middle"] > 0.5]
     n = float(hit.index[0]) if len(hit) else float("nan")
     claims.add("Sec 3.1, Fig 3", "switching rules needs on the order of 10^3 annotated examples", f"about {need}",
                f"top-middle share first > 50% at {n:g} annotated" if len(hit) else
                f"top-middle share <= 50% up to {cnt.index[-1]:g} annotated ({_pct(cnt['top_middle'].iloc[-1])})",
-               verdict(len(hit) > 0 and need / 3 <= n <= need * 3, len(hit) > 0 and n <= need * 10))
+               rule_verdict(len(hit) > 0 and need / 3 <= n <= need * 3, len(hit) > 0 and n <= need * 10))
 
 
 def fig4_claims(claims: Claims, shares: pd.DataFrame, acc: pd.DataFrame) -> None:
@@ -85,15 +78,15 @@ def fig4_claims(claims: Claims, shares: pd.DataFrame, acc: pd.DataFrame) -> None
     s = shares.set_index("iteration")
     a = acc[acc.test_set == "test"].groupby("iteration")["accuracy"].mean()
     claims.add("Sec 3.1, Fig 4", "find-another-explanation: theta_0 uses rule 1 (corners)", "corners",
-               f"corners share {_pct(s.loc[0, 'corners'])}", verdict(s.loc[0, "corners"] > 0.5))
+               f"corners share {_pct(s.loc[0, 'corners'])}", rule_verdict(s.loc[0, "corners"] > 0.5))
     claims.add("Sec 3.1, Fig 4", "theta_1 uses rule 2 (top-middle) without annotations", "top-middle",
                f"top-middle share {_pct(s.loc[1, 'top_middle'])}, test accuracy {a.loc[1]:.3f}",
-               verdict(s.loc[1, "top_middle"] > 0.5))
+               rule_verdict(s.loc[1, "top_middle"] > 0.5))
     if 2 in a.index:
         noisy = s.loc[2, "corners"] + s.loc[2, "top_middle"]
         claims.add("Sec 3.1, Fig 4", "theta_2: noisy explanations, no better than random guessing",
                    "chance accuracy", f"test accuracy {a.loc[2]:.3f}; rule pixels hold {_pct(noisy)} of its large gradients",
-                   verdict(a.loc[2] < 0.6, a.loc[2] < 0.8))
+                   rule_verdict(a.loc[2] < 0.6, a.loc[2] < 0.8))
 
 
 def iris_claims(claims: Claims, acc: pd.DataFrame, grads: pd.DataFrame) -> None:
@@ -103,11 +96,11 @@ def iris_claims(claims: Claims, acc: pd.DataFrame, grads: pd.DataFrame) -> None:
     g0 = grads[grads.method == "erm"]
     ratio = g0[iris].to_numpy().mean() / g0[cancer].to_numpy().mean()
     claims.add("Sec 3.2, Fig 8", "A = 0: input gradients are large on the Iris columns", "large on Iris",
-               f"mean |gradient| on Iris / on cancer columns = {ratio:.1f}", verdict(ratio > 1.5, ratio > 1))
+               f"mean |gradient| on Iris / on cancer columns = {ratio:.1f}", rule_verdict(ratio > 1.5, ratio > 1))
     m = acc[acc.method == "rrr"].pivot_table(index="split", columns="test_set", values="accuracy")
     gap = float((m["test"] - m["test_no_iris"]).mean())
     claims.add("Sec 3.2, Fig 8", "full A: almost the same accuracy with and without the Iris columns",
-               "almost equal", f"mean gap {gap:+.3f} over {len(m)} splits", verdict(abs(gap) < 0.02, abs(gap) < 0.05))
+               "almost equal", f"mean gap {gap:+.3f} over {len(m)} splits", rule_verdict(abs(gap) < 0.02, abs(gap) < 0.05))
 
 
 def fig7_claims(claims: Claims, ex: dict) -> None:
@@ -117,7 +110,7 @@ def fig7_claims(claims: Claims, ex: dict) -> None:
     g, lm = share(ex["saliency"]), share(ex["lime"])
     claims.add("Sec 3.2, Fig 7", "Iris-Cancer: input gradients show the Iris dependence that LIME misses",
                "gradients more faithful", f"share of |weight| on the 4 Iris columns: gradients {_pct(g)}, LIME {_pct(lm)}",
-               verdict(g > lm))
+               rule_verdict(g > lm))
 
 
 def decoy_claims(claims: Claims, acc: pd.DataFrame) -> None:
@@ -127,16 +120,16 @@ def decoy_claims(claims: Claims, acc: pd.DataFrame) -> None:
     p = paper.numbers(PAPER, dataset="decoy_mnist", test_set="test", metric="accuracy").set_index("condition")["value"]
     claims.add("Sec 3.2, Fig 9", "decoy: A = 0 test accuracy far below the baseline",
                f"{p['decoy']:.3f} vs {p['no_decoy']:.3f}",
-               f"{a0:.3f} vs {base:.3f}", verdict(a0 < base - 0.1, a0 < base))
+               f"{a0:.3f} vs {base:.3f}", rule_verdict(a0 < base - 0.1, a0 < base))
     claims.add("Sec 3.2, Fig 9", "decoy: full A recovers the baseline test accuracy", "matches baseline",
-               f"{full:.3f} vs {base:.3f}", verdict(full >= base - 0.03, full > a0))
+               f"{full:.3f} vs {base:.3f}", rule_verdict(full >= base - 0.03, full > a0))
 
 
 def fig6_claims(claims: Claims, ex: dict, swatch_share: float, lime_on_swatch: bool) -> None:
     """Fig 6: on a decoy-fooled prediction, both explanations point at the swatch."""
     claims.add("Sec 3.2, Fig 6", "decoy-fooled prediction: gradients and LIME both show the swatch", "both",
                f"swatch holds {_pct(swatch_share)} of the M_0.67 gradient pixels; LIME's selected segments "
-               f"{'include' if lime_on_swatch else 'miss'} the swatch", verdict(swatch_share > 0 and lime_on_swatch,
+               f"{'include' if lime_on_swatch else 'miss'} the swatch", rule_verdict(swatch_share > 0 and lime_on_swatch,
                                                                                  swatch_share > 0 or lime_on_swatch))
 
 
@@ -146,7 +139,7 @@ def runtime_claims(claims: Claims, sp: pd.DataFrame) -> None:
     low = run["ours"].min()
     claims.add("Sec 3.2, Table 1", "input gradients are far cheaper than LIME per explanation",
                f"{sp['paper'].min():.0f}x or more", f"{low:.0f}x or more ({', '.join(run['dataset'])})",
-               verdict(low >= 100, low > 1))
+               rule_verdict(low >= 100, low > 1))
 
 
 def order_of_magnitude_verdicts(table: pd.DataFrame, decades: float = 1.0) -> pd.DataFrame:
@@ -176,11 +169,11 @@ def fig11_claims(claims: Claims, grads: np.ndarray, acc: pd.DataFrame) -> None:
     if len(alive) > 2:
         claims.add("Sec 3.2, Fig 11", "Iris FAE: after 1 iteration all but one Iris gradient near 0, after 2 all",
                    "<= 1 then 0", f"Iris features not near 0: {alive[1]} after 1, {alive[2]} after 2",
-                   verdict(alive[1] <= 1 and alive[2] == 0, alive[2] <= 1))
+                   rule_verdict(alive[1] <= 1 and alive[2] == 0, alive[2] <= 1))
     a = acc[acc.test_set == "test"].groupby("iteration")["accuracy"].mean()
     last = a.index.max()
     claims.add("Sec 3.2, Fig 11", f"Iris FAE: accuracy does not drop significantly over {last} iterations", "no big drop",
-               f"test accuracy {a.iloc[0]:.3f} -> {a.loc[last]:.3f}", verdict(a.loc[last] >= a.iloc[0] - 0.05,
+               f"test accuracy {a.iloc[0]:.3f} -> {a.loc[last]:.3f}", rule_verdict(a.loc[last] >= a.iloc[0] - 0.05,
                                                                              a.loc[last] >= a.iloc[0] - 0.1))
 
 
@@ -194,7 +187,7 @@ def fig12_claims(claims: Claims, acc: pd.DataFrame) -> None:
     first = float(acc[(acc.test_set == "test") & (acc.iteration == 0)]["accuracy"].mean())
     best = float(t.xs(1, level="iteration").max())
     claims.add("Sec 3.2, Fig 12", "decoy FAE: theta_1 has much higher test accuracy than theta_0", "much higher",
-               f"{first:.3f} -> {best:.3f} (best lambda_1)", verdict(best > first + 0.1, best > first))
+               f"{first:.3f} -> {best:.3f} (best lambda_1)", rule_verdict(best > first + 0.1, best > first))
     lams = sorted(set(t.index.get_level_values(0)))
     jumps = {}
     for lam in lams:
@@ -203,7 +196,7 @@ def fig12_claims(claims: Claims, acc: pd.DataFrame) -> None:
     if len(lams) > 1 and not np.isnan(list(jumps.values())).any():
         claims.add("Sec 3.2, Fig 12", "low lambda_1 degrades slowly, high lambda_1 is more chaotic", "yes",
                    "mean |change| of test accuracy per iteration: " + ", ".join(f"{v:.3f} at {k:g}" for k, v in jumps.items()),
-                   verdict(jumps[lams[-1]] > jumps[lams[0]]))
+                   rule_verdict(jumps[lams[-1]] > jumps[lams[0]]))
 
 
 def appendix_claims(claims: Claims, curve: pd.DataFrame) -> None:
@@ -212,16 +205,16 @@ def appendix_claims(claims: Claims, curve: pd.DataFrame) -> None:
     n90 = n_to_reach(base, 0.9)
     need = paper.fact(PAPER, "toy_colours_erm_n_for_90pct")
     claims.add("App. A, Fig 13", "A = 0 needs about 2000 examples for 90% test accuracy", f"about {need}",
-               f"first size reaching 90%: {n90:g}", verdict(need / 3 <= n90 <= need * 3, not np.isnan(n90)))
+               f"first size reaching 90%: {n90:g}", rule_verdict(need / 3 <= n90 <= need * 3, not np.isnan(n90)))
     mean = curve.groupby(["mask", "n_train"])["accuracy"].mean().unstack(0)
     if "anti_rule_2" in mean:
         above = bool((mean["anti_rule_2"] >= mean["none"] - 0.005).all())
         claims.add("App. A, Fig 13", "Anti-Rule 2 consistently outperforms A = 0", "at every size",
-                   "at every size" if above else "not at every size", verdict(above, bool((mean["anti_rule_2"] >= mean["none"]).mean() >= 0.5)))
+                   "at every size" if above else "not at every size", rule_verdict(above, bool((mean["anti_rule_2"] >= mean["none"]).mean() >= 0.5)))
     if "anti_rule_1" in mean:
         low = bool(mean["anti_rule_1"].iloc[0] < mean["none"].iloc[0])
         claims.add("App. A, Fig 13", "Anti-Rule 1 lowers accuracy until a threshold amount of data", "below A = 0 at first",
-                   f"{mean['anti_rule_1'].iloc[0]:.3f} vs {mean['none'].iloc[0]:.3f} at n = {mean.index[0]}", verdict(low))
+                   f"{mean['anti_rule_1'].iloc[0]:.3f} vs {mean['none'].iloc[0]:.3f} at n = {mean.index[0]}", rule_verdict(low))
     if "pro_rule_1" in mean:
         n95 = n_to_reach(curve[curve["mask"] == "pro_rule_1"], 0.95)
         b95 = n_to_reach(base, 0.95)
@@ -229,7 +222,7 @@ def appendix_claims(claims: Claims, curve: pd.DataFrame) -> None:
         want = paper.fact(PAPER, "toy_colours_pro_rule_1_data_fraction_for_95pct")
         claims.add("App. A, Fig 13", "Pro-Rule 1 reaches 95% with 1/20 of the baseline's data", f"{want:.2f}",
                    f"{n95:g} / {b95:g} = {frac:.2f}" if not np.isnan(frac) else f"Pro-Rule 1: {n95:g}, A = 0: {b95:g}",
-                   verdict(frac <= want * 2 if not np.isnan(frac) else False, frac < 1 if not np.isnan(frac) else False))
+                   rule_verdict(frac <= want * 2 if not np.isnan(frac) else False, frac < 1 if not np.isnan(frac) else False))
 
 
 def text_claims(claims: Claims, ex: dict | None, agree: pd.DataFrame | None, fae_acc: pd.DataFrame | None,
@@ -255,23 +248,23 @@ def text_claims(claims: Claims, ex: dict | None, agree: pd.DataFrame | None, fae
         return
     same, top = float(agree["same sign"].mean()), float(agree["LIME words in gradient top"].mean())
     add(*rows[0], f"same sign {same:.0%}, {top:.0%} of LIME's words in the gradient's top, rank corr. "
-        f"{agree['rank correlation'].mean():.2f}", verdict(same >= 0.8 and top >= 0.5, same >= 0.6))
+        f"{agree['rank correlation'].mean():.2f}", rule_verdict(same >= 0.8 and top >= 0.5, same >= 0.6))
     more = agree["gradient words (>= 1% of max)"] > agree["LIME words"]
     add(*rows[1], f"gradient marks {agree['gradient words (>= 1% of max)'].median():.0f} words (median), LIME "
-        f"{agree['LIME words'].median():.0f}", verdict(bool(more.all()), bool(more.any())))
+        f"{agree['LIME words'].median():.0f}", rule_verdict(bool(more.all()), bool(more.any())))
     outside = []
     for e in ex["examples"]:
         order = np.argsort(-np.abs(e["gradient"]))[:len(e["lime"])]
         outside.append(sum(ex["vocabulary"][j] not in e["gradient_in_message"] for j in order))
     add(*rows[2], f"{np.mean(outside):.1f} of the gradient's top {len(ex['examples'][0]['lime'])} vocabulary words "
-        "are not in the message (mean)", verdict(max(outside) > 0))
+        "are not in the message (mean)", rule_verdict(max(outside) > 0))
     longest = max(ex["examples"], key=lambda e: e["length"])
     grad = longest["gradient_in_message"]
     peak = max(abs(v) for v in grad.values())
     missed = [w for w, v in grad.items() if abs(v) >= cutoff * peak and w not in longest["lime"]]
     add(*rows[3], f"{longest['length']} words: {len(missed)} with |w| >= {cutoff:g} x max not in LIME's "
-        f"{len(longest['lime'])}", verdict(len(missed) >= len(longest["lime"]), len(missed) > 0))
+        f"{len(longest['lime'])}", rule_verdict(len(missed) >= len(longest["lime"]), len(missed) > 0))
     test = fae_acc[fae_acc["test_set"] == "test"].groupby("iteration")["accuracy"].mean()
     drop = float(test.iloc[0] - test.iloc[1])
     add(*rows[4], f"test accuracy {test.iloc[0]:.3f} -> {test.iloc[1]:.3f} -> ... {test.iloc[-1]:.3f}",
-        verdict(drop <= 0.05, drop <= 0.15))
+        rule_verdict(drop <= 0.05, drop <= 0.15))

@@ -80,7 +80,7 @@ def lime_image(model, image: torch.Tensor, *, num_samples: int, num_features: in
 @one_thread
 def _explain(kind, dataset, data, spec, lam_paper, seeds, train, n_explain, num_samples, code, extra):
     cell = train_cell(dataset, dict(data), spec, lam_paper, seeds, dict(train))
-    model = models_of(cell, dataset)[0]
+    model = models_of(cell)[0]
     task = load_task(dataset, **dict(data))
     extra = dict(extra)
     test = task.tests[extra.get("test_set", "test")]

@@ -15,6 +15,7 @@ weight decay (the same loss, without computing a penalty that is zero).
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -28,6 +29,7 @@ from ...data.toy_colours import rule_mask
 from ...errors import ConfigError, check_choice
 from ...methods import build_method
 from ...models import build_model
+from ...train.cell import loader
 
 PAPER = "rrr"
 IMAGE_DATASETS = ("toy_colours", "decoy_ross", "digits_clean")
@@ -47,17 +49,15 @@ def our_lambda(lam_paper: float, dataset: str) -> float:
     return float(lam_paper) / INPUT_SCALE ** 2 if dataset in IMAGE_DATASETS else float(lam_paper)
 
 
-def in_features(dataset: str) -> int:
-    return {"toy_colours": 75, "decoy_ross": 784, "digits_clean": 784, "iris_cancer": 34}[dataset]
+def hidden_sizes() -> tuple[int, ...]:
+    """The paper's MLP hidden widths (50, 30; Sec 3), from mlxbook.paper."""
+    return tuple(paper.fact(PAPER, "hidden_sizes"))
 
 
-def model_builder(dataset: str, n_features: int | None = None):
-    """The paper's MLP (hidden sizes from mlxbook.paper) for ``dataset``'s inputs, ``n_features`` wide if given
-    (training passes the task's width, :func:`~.training.models_of` reads it off the stored weights: a text
-    task's width is its vectoriser's)."""
-    return partial(build_model, "mlp", in_features=n_features or in_features(dataset),
-                   hidden=tuple(paper.fact(PAPER, "hidden_sizes")),
-                   n_classes=10 if dataset in ("decoy_ross", "digits_clean") else 2)
+def model_builder(n_features: int, n_classes: int):
+    """A builder of the paper's MLP for ``n_features`` inputs and ``n_classes`` outputs (a cell reads both
+    from its task, :func:`~.training.models_of` from the stored weights)."""
+    return partial(build_model, "mlp", in_features=n_features, hidden=hidden_sizes(), n_classes=n_classes)
 
 
 def method_for(dataset: str, lam_paper: float, batch_size: int, lr: float, zero_a: bool):
@@ -79,12 +79,13 @@ def _task(dataset: str, frozen: tuple) -> Task:
         task = load("decoy_ross", **data)
         clean = lambda d: ExplanationData(d.x * d.mask, d.y, torch.ones_like(d.mask), d.has_mask, d.groups,
                                           d.group_names)
-        task = Task(task.name.replace("Ross version", "no decoy").replace("(Ross)", "(no decoy)"),
-                    clean(task.train), {k: clean(v) for k, v in task.tests.items()}, meta=dict(task.meta))
+        task = replace(task, name=task.name.replace("Ross version", "no decoy").replace("(Ross)", "(no decoy)"),
+                       train=clean(task.train), tests={k: clean(v) for k, v in task.tests.items()},
+                       val=None, meta=dict(task.meta))
     else:
         task = load(dataset, **data)
     # accuracy on the training set is one of the paper's numbers: evaluate it like a test set
-    return Task(task.name, task.train, {**task.tests, "train": task.train}, task.val, task.meta)
+    return replace(task, tests={**task.tests, "train": task.train})
 
 
 def load_task(dataset: str, **data) -> Task:
@@ -133,4 +134,12 @@ def with_annotation(task: Task, a: torch.Tensor) -> Task:
     """``task`` whose training examples carry relevance mask 1 - A (so the RRR penalty sees A)."""
     t = task.train
     train = ExplanationData(t.x, t.y, 1.0 - a, torch.ones(len(t.y), dtype=torch.bool), t.groups, t.group_names)
-    return Task(task.name, train, {**task.tests, "train": train}, task.val, task.meta)
+    return replace(task, train=train, tests={**task.tests, "train": train})
+
+
+@loader
+def annotated_task(dataset: str, a: str | torch.Tensor = "none", **data) -> Task:
+    """The task a cell trains on: :func:`load_task` with the annotation A named by ``a`` (see
+    :func:`annotation`) as its training mask (:func:`with_annotation`)."""
+    task = load_task(dataset, **data)
+    return with_annotation(task, annotation(task, a))

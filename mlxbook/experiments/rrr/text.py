@@ -63,7 +63,7 @@ def _explanations(data, seeds, train, index, num_features, num_samples, n_timing
 
     data, train = dict(data), dict(train)
     cell = train_cell(DATASET, data, "none", 0.0, seeds, train)
-    model = models_of(cell, DATASET)[0]
+    model = models_of(cell)[0]
     test = load_task(DATASET, **data).tests["test"]
     docs, _ = newsgroups.messages(data["data_root"], "test")
     vocab = newsgroups.vocabulary(data["data_root"], data["max_features"])
@@ -120,7 +120,7 @@ def fae_words(chain: list[dict], data: dict, example: int = 0, k: int = 5) -> pd
     vocab = newsgroups.vocabulary(data["data_root"], data["max_features"])
     rows = []
     for it in chain:
-        model = models_of({"states": it["states"][:1]}, DATASET)[0]
+        model = models_of({"states": it["states"][:1]})[0]
         logits = model(x)
         (g,) = torch.autograd.grad((logits[0, 1] - logits[0, 0]), x)
         g = g[0].numpy()

@@ -1,15 +1,16 @@
 """Every trained model of Ross et al. 2017: the cells of Sec 3, find-another-explanation (Sec 2.2) and the
 runs behind Figs 3, 4, 8, 9, 11, 12 and 13.
 
-A cell is one configuration (dataset, data, annotation ``A``, lambda_1, seeds, training settings)
-trained by :func:`mlxbook.train.fit`; :func:`train_cell` keeps its scores *and* its weights (``run_grid``
-keeps predictions only), so that gradients, LIME and further find-another-explanation iterations can be
-computed from it later. Cells, chains and the Iris-Cancer splits are stored in the :data:`RRR` family: a
+A cell is one configuration (dataset, data, annotation ``A``, lambda_1, seeds, training settings):
+:func:`cell_spec` makes it the book's one stored cell (:func:`mlxbook.train.run_cells`) on the task
+:func:`~.setup.annotated_task` loads, and :func:`train_cell` keeps its scores *and* its weights, so that
+gradients, LIME and further find-another-explanation iterations can be computed from it later. Cells, chains and the Iris-Cancer splits are stored in the :data:`RRR` family: a
 rerun of the chapter trains nothing.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -19,18 +20,20 @@ import torch
 from ... import paper
 from ...book import store
 from ...device import one_thread
-from ...train import fit
+from ...train import RunSpec, run_cells
+from ...train.cell import compute_cell, name_of
 from .gradients import input_gradients, rule_shares, top_mask
 from .setup import (
     DEFAULT_TRAIN,
     MASK_LABELS,
     PAPER,
+    annotated_task,
     annotation,
+    hidden_sizes,
     load_task,
     method_for,
     model_builder,
     toy_data,
-    with_annotation,
 )
 
 RRR = store.family("rrr", "rrr", "mlxbook.experiments.rrr.setup", "mlxbook.experiments.rrr.gradients",
@@ -40,33 +43,31 @@ of the modules they run."""
 
 
 # ----------------------------------------------------------------------------------------------- cells
-def _states(result, dataset: str, n_features: int) -> list[dict]:
-    return [{k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
-            for m in result.model.unstack(model_builder(dataset, n_features))]
-
-
-@one_thread
-def _train(dataset: str, data: dict, a, lam_paper: float, seeds, train: dict) -> dict:
+def cell_spec(dataset: str, data: dict, a, lam_paper: float, seeds, train: dict) -> RunSpec:
+    """The stored cell of one configuration: A = ``a`` (a name of :func:`~.setup.annotation`, or an array),
+    the paper's MLP, ERM or RRR (:func:`~.setup.method_for`), dtak/rrr's training settings updated by ``train``."""
     task = load_task(dataset, **data)
-    a = annotation(task, a) if not isinstance(a, torch.Tensor) else a
-    zero = not bool(a.any())
+    zero = not bool(annotation(task, a).any())
     train = {**DEFAULT_TRAIN, **train}
     batch = min(train["batch_size"], len(task.train))
     epochs = train["epochs"]
     if train.get("steps"):  # App. A: "the same total number of optimization steps" for every size
         epochs = max(1, math.ceil(train["steps"] / math.ceil(len(task.train) / batch)))
     method = method_for(dataset, lam_paper, train["batch_size"], train["lr"], zero)
-    width = task.train.x[0].numel()
-    results = [fit(with_annotation(task, a), model_builder(dataset, width), method, [seed], epochs=epochs,
-                   batch_size=batch, keep_model=True, progress=False) for seed in seeds]  # one seed at a time: fastest on a CPU
-    scores = pd.concat([r.scores(task)[["seed", "test_set", "accuracy"]] for r in results], ignore_index=True)
-    return {"scores": scores, "curves": pd.concat([r.curves for r in results], ignore_index=True),
-            "states": [s for r in results for s in _states(r, dataset, width)],
-            "seconds": sum(r.seconds for r in results), "epochs": epochs, "method": method.name}
+    return RunSpec(dataset, method.name, "mlp", tuple(seeds), epochs, data={**data, "a": a},
+                   model_kwargs={"hidden": hidden_sizes()}, method_kwargs=asdict(method),
+                   batch_size=batch, loader=name_of(annotated_task), keep_states=True)
 
 
-def _train_cell(dataset, data, spec, lam_paper, seeds, train, code):
-    return _train(dataset, dict(data), spec, lam_paper, seeds, dict(train))
+def _result(cell: dict) -> dict:
+    """A stored cell as the chapter reads it: ``scores`` (seed x test set accuracy, seeds in spec order),
+    ``curves``, ``states``, ``seconds``, ``epochs`` and ``method``."""
+    spec = cell["spec"]
+    order = {seed: i for i, seed in enumerate(spec["seeds"])}
+    scores = cell["scores"][["seed", "test_set", "accuracy"]]
+    scores = scores.sort_values("seed", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return {"scores": scores, "curves": cell["curves"], "states": cell["states"], "seconds": cell["seconds"],
+            "epochs": spec["epochs"], "method": spec["method"]}
 
 
 def train_cell(dataset: str, data: dict, spec: str, lam_paper: float, seeds, train: dict | None = None,
@@ -76,16 +77,17 @@ def train_cell(dataset: str, data: dict, spec: str, lam_paper: float, seeds, tra
     Returns ``scores`` (seed x test set accuracy, "train" included), ``curves``, ``states`` (one
     state dict of numpy arrays per seed), ``seconds`` and ``epochs``.
     """
-    fn = RRR.cached(_train_cell, location=location)
-    return fn(dataset, store.freeze(data), spec, float(lam_paper), tuple(seeds), store.freeze(train or {}), RRR.key())
+    run = cell_spec(dataset, dict(data), spec, float(lam_paper), seeds, dict(train or {}))
+    (cell,) = one_thread(run_cells)([run], RRR, location=location)
+    return _result(cell)
 
 
-def models_of(cell: dict, dataset: str) -> list[torch.nn.Module]:
-    """The trained models of a cell (one per seed), in eval mode."""
+def models_of(cell: dict) -> list[torch.nn.Module]:
+    """The trained models of a cell (one per seed), in eval mode; their widths read off the weights."""
     out = []
     for state in cell["states"]:
-        width = next(v.shape[1] for v in state.values() if v.ndim == 2)  # the first Linear's input width
-        model = model_builder(dataset, width)()
+        weights = [v for v in state.values() if v.ndim == 2]  # the Linear layers' weights, in order
+        model = model_builder(weights[0].shape[1], weights[-1].shape[0])()
         model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
         out.append(model.eval())
     return out
@@ -102,11 +104,12 @@ def _fae(dataset, data, lambdas, seeds, train, cutoff, code):
                 "a_fraction": [0.0] * len(seeds)})
     for s_index, seed in enumerate(seeds):
         a = torch.zeros_like(x)
-        prev = models_of({"states": [base["states"][s_index]]}, dataset)[0]
+        prev = models_of({"states": [base["states"][s_index]]})[0]
         for i, lam in enumerate(lambdas, start=1):
             a = torch.maximum(a, top_mask(input_gradients(prev, x), cutoff).to(x.dtype))  # A_i = M_c[f_X|θ_{i-1}] ∪ A_{i-1}
-            cell = _train(dataset, dict(data), a, lam, [seed], dict(train))
-            prev = models_of(cell, dataset)[0]
+            run = cell_spec(dataset, dict(data), a, lam, [seed], dict(train))
+            cell = _result(compute_cell(asdict(run), code))  # stored with the chain, not on its own
+            prev = models_of(cell)[0]
             if s_index == 0:
                 out.append({"iteration": i, "lam_paper": float(lam), "scores": [], "states": [], "a_fraction": []})
             out[i]["scores"].append(cell["scores"])
@@ -142,9 +145,9 @@ def fae_table(chain: list[dict]) -> pd.DataFrame:
 
 
 @one_thread
-def fae_gradients(chain: list[dict], dataset: str, x: torch.Tensor) -> np.ndarray:
+def fae_gradients(chain: list[dict], x: torch.Tensor) -> np.ndarray:
     """(iterations, seeds, *x.shape): input gradients (sum of log-probabilities) of every chain model on x."""
-    return np.stack([np.stack([input_gradients(m, x).numpy() for m in models_of(it, dataset)]) for it in chain])
+    return np.stack([np.stack([input_gradients(m, x).numpy() for m in models_of(it)]) for it in chain])
 
 
 # ------------------------------------------------------------------------------------------- toy colours
@@ -166,7 +169,7 @@ def rule_transitions(data: dict, lambdas_paper, counts, lam_for_counts: float, s
             lam = v if axis == "lambda" else lam_for_counts
             cell = train_cell("toy_colours", data, spec, lam, seeds, train)
             acc = cell["scores"].query("test_set == 'test'").set_index("seed")["accuracy"]
-            for seed, model in zip(seeds, models_of(cell, "toy_colours")):
+            for seed, model in zip(seeds, models_of(cell)):
                 rows.append({"axis": axis, "value": v, "seed": seed, "accuracy": float(acc[seed]),
                              **rule_shares([model], x)})
     return pd.DataFrame(rows)
@@ -199,7 +202,7 @@ def _iris(splits, lam_paper, train, code):
                 name = {"test": "test_no_iris", "test_with_iris": "test", "train": "train"}[r.test_set]
                 rows.append({"dataset": "iris_cancer", "split": split, "seed": split, "method": method,
                              "annotation": MASK_LABELS[spec], "test_set": name, "accuracy": r.accuracy})
-            model = models_of(cell, "iris_cancer")[0]
+            model = models_of(cell)[0]
             g = input_gradients(model, task.tests["test_with_iris"].x).abs().mean(0).numpy()
             grads.append({"split": split, "method": method, **{f"x{j}": v for j, v in enumerate(g)}})
     return pd.DataFrame(rows), pd.DataFrame(grads)
@@ -221,7 +224,7 @@ def iris_fae(reruns, iterations: int, lam_paper: float, train: dict):
         chain = find_another_explanation("iris_cancer", {"seed": r}, [lam_paper] * iterations, [r], train)
         tables.append(fae_table(chain))
         x = load_task("iris_cancer", seed=r).tests["test_with_iris"].x
-        grads.append(np.abs(fae_gradients(chain, "iris_cancer", x)).mean(2)[:, 0])
+        grads.append(np.abs(fae_gradients(chain, x)).mean(2)[:, 0])
     acc = pd.concat(tables, ignore_index=True)
     acc["test_set"] = acc["test_set"].map({"test": "test_no_iris", "test_with_iris": "test", "train": "train"})
     return acc, np.stack(grads, 1)
@@ -255,7 +258,7 @@ def decoy_fooled(data: dict, seeds, train: dict) -> pd.DataFrame:
     cell = train_cell("decoy_ross", data, "none", 0.0, seeds, train)
     test = load_task("decoy_ross", **data).tests["test"]
     with torch.no_grad():
-        pred = models_of(cell, "decoy_ross")[0](test.x).argmax(1).numpy()
+        pred = models_of(cell)[0](test.x).argmax(1).numpy()
     shade = decoy_shade(test.x, test.mask)
     y = test.y.numpy()
     idx = np.flatnonzero((pred == shade) & (pred != y))
@@ -270,5 +273,5 @@ def decoy_fae(data: dict, lambdas, iterations: int, seed: int, train: dict, n_sh
     for lam in lambdas:
         chain = find_another_explanation("decoy_ross", data, [lam] * iterations, [seed], train)
         tables.append(fae_table(chain).assign(lam_run=float(lam)))
-        grads[float(lam)] = fae_gradients(chain, "decoy_ross", x)
+        grads[float(lam)] = fae_gradients(chain, x)
     return pd.concat(tables, ignore_index=True), grads, x.numpy()

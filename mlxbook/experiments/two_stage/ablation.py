@@ -28,7 +28,7 @@ from ...data.base import Batch, ExplanationData
 from ...methods import build_method
 from ...models import build_model
 from ...models.stacked import StackedModel
-from ...train.grid import GridResult, RunSpec, run_grid
+from ...train import GridResult, RunSpec, run_grid
 from . import baselines
 from .settings import (
     ABLATION_METHODS,

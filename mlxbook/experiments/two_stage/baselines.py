@@ -27,7 +27,7 @@ from ... import paper
 from ...book import compare
 from ...data.cub import has_cub
 from ...metrics import pairwise_agreement
-from ...train.grid import GridResult, RunSpec, run_grid
+from ...train import GridResult, RunSpec, run_grid
 from .settings import (
     DATASET_LABELS,
     DISPLAY_ORDER,

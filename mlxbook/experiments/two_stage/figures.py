@@ -12,12 +12,18 @@ import seaborn as sns
 
 from ...errors import ConfigError
 from .ablation import CONVERGENCE, TABLE4_METHODS, cost_frame
-from .settings import DATASET_LABELS, DISPLAY_ORDER, METHOD_LABELS, SYNTHETIC, TRANSFER
+from .settings import (
+    DATASET_LABELS,
+    DISPLAY_ORDER,
+    METHOD_LABELS,
+    SYNTHETIC,
+    TEST_SET_LABELS,
+    TRANSFER,
+)
 
 PALETTE = dict(zip(DISPLAY_ORDER, ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#ca9161", "#cc78bc", "#56b4e9")))
 """seaborn's colour-blind palette, close to the paper's: No expl blue, Grad Reg orange, sparse cyan (Sec 3.1
 names them); its order, :data:`~.settings.DISPLAY_ORDER`, is the legends' order."""
-TEST_LABELS = {"test": "clean test", "pentagon": "Pentagon", "triangle_vs_circle": "Triangle vs Circle"}
 
 
 # -------------------------------------------------------------------------------------- figures
@@ -43,7 +49,7 @@ def curve_figure(curves: pd.DataFrame, dataset: str, *, test_set: str = "test", 
                          palette={METHOD_LABELS[m]: col for m, col in PALETTE.items()}, legend=(i, j) == (len(rows) - 1, 0))
             ax.axhline(0.5, color="grey", lw=0.8, ls=":")
             ax.set_title(f"{DATASET_LABELS[dataset]}, n = {n}, train {ratio}")
-            ax.set_ylabel(f"{TEST_LABELS[test_set]} accuracy" if j == 0 else "")
+            ax.set_ylabel(f"{TEST_SET_LABELS[test_set]} accuracy" if j == 0 else "")
             ax.set_ylim(0.4, 1.0)
     leg = axes[-1, 0].get_legend()
     if leg is not None:
@@ -51,15 +57,6 @@ def curve_figure(curves: pd.DataFrame, dataset: str, *, test_set: str = "test", 
         leg.remove()
         fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    return fig
-
-
-def message_figure(text: str, width: float = 11.0):
-    """A small figure that only says ``text`` (keeps a numbered figure where data are missing)."""
-
-    fig, ax = plt.subplots(figsize=(width, 1.2))
-    ax.axis("off")
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=12)
     return fig
 
 
@@ -108,7 +105,7 @@ def transfer_figure(scores: pd.DataFrame, width: float = 11.0):
                         palette={METHOD_LABELS[m]: c for m, c in PALETTE.items()}, alpha=0.8, legend=ax is axes[0, -1])
         ax.plot([0.3, 1], [0.3, 1], color="grey", lw=0.8, ls=":")
         ax.set(xlim=(0.3, 1.02), ylim=(0.3, 1.02), xlabel="clean-test accuracy",
-               ylabel=f"{TEST_LABELS[TRANSFER[ds]]} accuracy", title=f"trained on {DATASET_LABELS[ds]}")
+               ylabel=f"{TEST_SET_LABELS[TRANSFER[ds]]} accuracy", title=f"trained on {DATASET_LABELS[ds]}")
     if axes[0, -1].get_legend() is not None:
         sns.move_legend(axes[0, -1], "upper left", bbox_to_anchor=(1.02, 1), frameon=False)
     fig.tight_layout()

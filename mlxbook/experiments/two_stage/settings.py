@@ -1,6 +1,6 @@
 """The settings of the two-stage paper's experiments (Sec 3, App. A-B), shared by its five chapters.
 
-One function turns (dataset, size, ratio, method, spurious) into a :class:`~mlxbook.train.grid.RunSpec`
+One function turns (dataset, size, ratio, method, spurious) into a :class:`~mlxbook.train.cell.RunSpec`
 with the paper's hyper-parameters (App. B, read from :mod:`mlxbook.paper`), so every chapter that
 needs, say, Triangle 50 at 1:9 with the two-stage method builds the *same* spec and reuses its cached
 cell: Table 5's grid also feeds Table 1 (transfer), Table 2 (agreement) and Table 4.
@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ... import paper
-from ...errors import check_choice, check_int
-from ...train.grid import GridResult, RunSpec
+from ...book import budget as book_budget
+from ...book.budget import at_least
+from ...errors import check_choice
+from ...train import GridResult, RunSpec
 
 PAPER_SIZES = {"triangle": (10, 50, 100), "fox_cat": (50, 100, 500, 1000), "bird": (30, 60)}
 """Training-set sizes of Sec 3.1 / Table 5 per dataset."""
@@ -26,6 +28,7 @@ SYNTHETIC = ("triangle", "fox_cat")
 TRANSFER = {"triangle": "pentagon", "fox_cat": "triangle_vs_circle"}
 """The Sec 3.2 test set of each synthetic training set (evaluated in every cell)."""
 DATASET_LABELS = {"triangle": "Triangle", "fox_cat": "Fox vs Cat", "bird": "Bird"}
+TEST_SET_LABELS = {"test": "clean test set", "pentagon": "Pentagon", "triangle_vs_circle": "Triangle vs Circle"}
 NEEDS_CUB = "needs CUB-200-2011 at data_root"
 """Why a Bird row has no number of ours: the CUB-200-2011 images are not at ``data_root``."""
 
@@ -42,7 +45,7 @@ _TRAINER = {"two_stage_sparse": "two_stage"}  # the sparse variant is the same m
 
 
 @dataclass(frozen=True)
-class Budget:
+class Budget(book_budget.Budget):
     """How much of the paper's protocol a chapter runs: seeds, epochs, test size, image size, sizes.
 
     ``sizes`` maps a dataset to the training sizes run; ``patience`` enables early stopping on the
@@ -50,20 +53,13 @@ class Budget:
     """
 
     seeds: tuple[int, ...]
-    epochs: int
-    n_test: int
-    image_size: int = 64
+    epochs: int = at_least(1)
+    n_test: int = at_least(2)
+    image_size: int = at_least(8, 64)
     sizes: dict = field(default_factory=lambda: dict(PAPER_SIZES))
     batch_size: int = 64
     patience: int | None = None
     device: str = "cpu"
-
-    def __post_init__(self):
-        check_int("epochs", self.epochs, low=1)
-        check_int("n_test", self.n_test, low=2)
-        check_int("image_size", self.image_size, low=8)
-        if not self.seeds:
-            raise ValueError("Budget.seeds is empty")
 
 
 def hyper(dataset: str, ratio: str, method: str, *, spurious: bool = False) -> dict:

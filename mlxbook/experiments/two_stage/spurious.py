@@ -17,12 +17,11 @@ import pandas as pd
 from ... import paper
 from ...book import compare
 from ...data import has_cub
-from ...train.grid import RunSpec
+from ...train import RunSpec
 from .ablation import explain_missing, paper_sizes
 from .settings import BALANCED_METHODS, NEEDS_CUB, Budget, balanced_specs
 
 PAPER = "two_stage"
-TEST_SET_LABELS = {"test": "clean test set", "pentagon": "Pentagon", "triangle_vs_circle": "Triangle vs Circle"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,223 @@
+"""One way to train and store a result: a :class:`RunSpec` in, one stored cell out (every chapter).
+
+A cell is everything one configuration produces: per-seed scores on every test set, per-epoch curves,
+final predictions, stopping epochs and time; on request the trained weights (``keep_states``) and the
+measurements of registered **probes** run on the trained models inside the cell (certified fractions,
+gradient statistics, SmoothGrad maps, the 2-D demo's deviations). Chapters never train outside it:
+the grids of the two-stage chapters and the benchmark, IBP-Ex's cells, RRR's cells and the theory
+chapter's networks all go through :func:`run_cells`, each in its own store family, under one key rule
+(the spec's fields plus :meth:`Family.key <mlxbook.book.store.Family.key>`) and with one provenance
+record (:func:`provenance`).
+
+A probe is a function ``probe(cell: Trained, **kwargs)`` registered with :func:`probe` and named in
+``RunSpec.probes`` by its dotted name; a task loader other than :func:`mlxbook.data.load` (RRR's
+annotated tasks) is registered with :func:`loader` and named in ``RunSpec.loader``. Their code
+computes stored results, so :func:`run_cells` refuses a probe or loader whose module its family's key
+does not cover.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property, partial
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from .. import __version__
+from ..book import store
+from ..data import load
+from ..data.base import Task
+from ..device import resolve_device
+from ..errors import ConfigError, check_choice
+from ..methods import build_method
+from ..metrics import group_accuracies
+from ..models import MODELS, build_model
+from ..provenance import git_commit
+from .engine import FitResult, fit, progress_enabled
+
+PROBES: dict[str, Callable] = {}
+"""Registered probes by dotted name (``module.function``)."""
+LOADERS: dict[str, Callable] = {}
+"""Registered task loaders by dotted name; ``""`` is :func:`mlxbook.data.load`."""
+
+
+def name_of(fn: Callable) -> str:
+    """The dotted name a probe or loader is registered and named under in a :class:`RunSpec`."""
+    return f"{fn.__module__}.{fn.__name__}"
+
+
+def _register(registry: dict, fn: Callable) -> Callable:
+    registry[name_of(fn)] = fn
+    return fn
+
+
+def probe(fn: Callable) -> Callable:
+    """Register ``fn(cell: Trained, **kwargs)`` as a probe, named by its dotted name."""
+    return _register(PROBES, fn)
+
+
+def loader(fn: Callable) -> Callable:
+    """Register ``fn(dataset, **data) -> Task`` as a task loader, named by its dotted name."""
+    return _register(LOADERS, fn)
+
+
+def resolve(registry: dict, name: str) -> Callable:
+    """The registered function ``name``, importing its module first (a worker process may not have yet)."""
+    if name not in registry:
+        module = name.rpartition(".")[0]
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+    if name not in registry:
+        kind = "probe" if registry is PROBES else "loader"
+        raise ConfigError(f"{kind} {name!r} is not registered; registered: {', '.join(sorted(registry)) or 'none'}")
+    return registry[name]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One cell. ``data``, ``model_kwargs`` and ``method_kwargs`` go to the builders.
+
+    ``loader`` names a registered task loader (default :func:`mlxbook.data.load`); ``score_val`` scores
+    the validation split as test set "val"; ``stack_seeds`` trains all seeds as one stacked model (None:
+    on CUDA only; on the CPU seed by seed is faster, ``benchmarks/engine.py``); ``keep_states`` stores
+    each seed's weights; ``probes`` are (registered name, keyword arguments) pairs run on the models.
+    """
+
+    dataset: str
+    method: str
+    model: str
+    seeds: tuple[int, ...]
+    epochs: int
+    data: dict = field(default_factory=dict)
+    model_kwargs: dict = field(default_factory=dict)
+    method_kwargs: dict = field(default_factory=dict)
+    batch_size: int = 64
+    patience: int | None = None
+    device: str = "cpu"
+    loader: str = ""
+    score_val: bool = False
+    stack_seeds: bool | None = None
+    keep_states: bool = False
+    probes: tuple = ()
+
+    def columns(self) -> dict:
+        """The spec as flat table columns (``data.n_train``, ``method.lam``, ...)."""
+        flat = {"dataset": self.dataset, "method": self.method, "model": self.model, "epochs": self.epochs,
+                "batch_size": self.batch_size, "patience": self.patience, "device": self.device}
+        for prefix, values in [("data", self.data), ("model", self.model_kwargs), ("method", self.method_kwargs)]:
+            flat.update({f"{prefix}.{k}": str(v) if isinstance(v, (list, tuple, dict)) else v
+                         for k, v in values.items()})
+        return flat
+
+    def model_arguments(self, task: Task) -> dict:
+        """``model_kwargs`` with the input width (``in_features``) and class count (``n_classes``) read from
+        ``task`` where the model takes them and the spec leaves them out."""
+        takes = inspect.signature(MODELS[check_choice("model", self.model, MODELS)]).parameters
+        derived = {"in_features": task.n_features, "n_classes": task.n_classes}
+        return {**{k: v for k, v in derived.items() if k in takes}, **self.model_kwargs}
+
+    def build(self, task: Task) -> Callable[[], torch.nn.Module]:
+        """The model builder of this spec on ``task`` (one call, one fresh model)."""
+        return partial(build_model, self.model, **self.model_arguments(task))
+
+
+@dataclass
+class Trained:
+    """What a probe sees: the spec, its task (``tests`` with "val" when scored), device and trained parts.
+
+    ``parts`` are the :class:`~mlxbook.train.engine.FitResult` of each group of seeds trained together
+    (their stacked ``model`` kept); :attr:`models` the plain per-seed modules in seed order.
+    """
+
+    spec: RunSpec
+    task: Task
+    device: torch.device
+    parts: list[FitResult]
+
+    @cached_property
+    def models(self) -> list[torch.nn.Module]:
+        return [m for p in self.parts for m in p.model.unstack(self.spec.build(self.task))]
+
+
+def scores(seeds, predictions: dict[str, np.ndarray], task: Task, stop_epoch) -> pd.DataFrame:
+    """One row per seed and test set: accuracy, macro and worst-group accuracy, stop epoch, each group's accuracy."""
+    base = FitResult(list(seeds), pd.DataFrame(), predictions, list(stop_epoch), 0.0).scores(task)
+    groups = [{f"group_{g}": a for g, a in group_accuracies(predictions[name][s], task.tests[name].y,
+                                                             task.tests[name].groups).items()}
+              for name in predictions for s in range(len(seeds))]
+    return pd.concat([base, pd.DataFrame(groups)], axis=1)
+
+
+def provenance(code: str, device, **extra) -> dict:
+    """The record kept beside every stored cell: versions, commit, code key, device and finishing time."""
+    return {"mlxbook": __version__, "commit": git_commit(), "code": code, "torch": torch.__version__,
+            "python": platform.python_version(), "device": str(device), **extra,
+            "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def compute_cell(spec: dict, code: str) -> dict:
+    """Train one cell, run its probes (the function whose results the store keeps; ``code`` is in the key)."""
+    rs = RunSpec(**spec)
+    task = resolve(LOADERS, rs.loader)(rs.dataset, **rs.data) if rs.loader else load(rs.dataset, **rs.data)
+    if rs.score_val and task.val is not None:
+        task = replace(task, tests={**task.tests, "val": task.val})
+    method = build_method(rs.method, **rs.method_kwargs)
+    device = resolve_device(rs.device)
+    stacked = device.type == "cuda" if rs.stack_seeds is None else rs.stack_seeds
+    groups = [list(rs.seeds)] if stacked else [[s] for s in rs.seeds]
+    keep = rs.keep_states or bool(rs.probes)
+    parts = [fit(task, rs.build(task), method, g, epochs=rs.epochs, batch_size=rs.batch_size, patience=rs.patience,
+                 device=device, batched=True, keep_model=keep, progress=False) for g in groups]
+    predictions = {k: np.concatenate([p.predictions[k] for p in parts]) for k in parts[0].predictions}
+    stop_epoch = [e for p in parts for e in p.stop_epoch]
+    trained = Trained(rs, task, device, parts)
+    cell = {"scores": scores(rs.seeds, predictions, task, stop_epoch),
+            "curves": pd.concat([p.curves for p in parts], ignore_index=True), "predictions": predictions,
+            "stop_epoch": stop_epoch, "seconds": sum(p.seconds for p in parts)}
+    if rs.keep_states:
+        cell["states"] = [{k: v.detach().cpu().numpy().copy() for k, v in m.state_dict().items()}
+                          for m in trained.models]
+    cell["probes"] = {name: resolve(PROBES, name)(trained, **dict(kwargs)) for name, kwargs in rs.probes}
+    cell["spec"] = spec
+    cell["model_kwargs"] = rs.model_arguments(task)
+    cell["provenance"] = provenance(code, device, stacked=stacked)
+    return cell
+
+
+def check_covered(specs: list[RunSpec], family: store.Family) -> None:
+    """Refuse a spec whose probes or loader live in a module that ``family``'s key does not cover."""
+    for s in specs:
+        named = [(PROBES, n) for n, _ in s.probes] + ([(LOADERS, s.loader)] if s.loader else [])
+        for registry, name in named:
+            module = resolve(registry, name).__module__
+            if module not in family.modules and not module.startswith(f"{__package__}."):
+                raise ConfigError(f"{name!r} runs inside stored cells of family {family.name!r}, but its module "
+                                  f"{module} is not among the family's computing modules {family.modules}")
+
+
+def run_cells(specs: list[RunSpec], family: store.Family, *, n_jobs: int = 1, cache: bool = True,
+              location: Path | None = None, backend: str | None = None, desc: str = "cells") -> list[dict]:
+    """Every spec's cell from ``family``'s store when computed before, else trained now (in ``n_jobs``
+    processes of joblib ``backend``). ``cell["computed"]`` says whether this call trained it."""
+    check_covered(specs, family)
+    code = family.key()
+    fn = family.cached(compute_cell, location=location, cache=cache)
+    args = [asdict(s) for s in specs]
+    computed = [not fn.check_call_in_cache(a, code) for a in args]
+    bar = tqdm(args, desc=desc, disable=not progress_enabled() or len(args) < 2)
+    if n_jobs == 1:
+        cells = [fn(a, code) for a in bar]
+    else:
+        cells = joblib.Parallel(n_jobs=n_jobs, backend=backend)(joblib.delayed(fn)(a, code) for a in bar)
+    return [{**c, "computed": fresh} for c, fresh in zip(cells, computed)]
