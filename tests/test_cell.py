@@ -9,7 +9,7 @@ from mlxbook.book import store
 from mlxbook.data import load
 from mlxbook.errors import ConfigError
 from mlxbook.train import RunSpec, run_cells
-from mlxbook.train.cell import Trained, name_of, probe
+from mlxbook.train.cell import Trained, name_of, probe, run_probe
 from mlxbook.train.grid import GRID
 
 CELLS = store.Family("test_cells", "test_cells", (__name__,))  # not declared: a test family, not the book's
@@ -82,3 +82,22 @@ def test_the_experiments_train_through_the_one_cell():
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "fit":
                 offenders.append(path.name)
     assert not offenders
+
+
+def test_probes_on_a_stored_cell_read_its_kept_weights_without_retraining(tmp_path, monkeypatch):
+    import mlxbook.train.cell as cell_module
+
+    spec = replace(SPEC, keep_states=True)
+    (cell,) = run_cells([spec], CELLS, location=tmp_path)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the stored cell was trained again")
+
+    monkeypatch.setattr(cell_module, "fit", no_training)
+    for scale in (3.0, 4.0):  # two probes, one trained cell
+        value = run_probe(spec, (name_of(final_predictions), {"scale": scale}), CELLS, location=tmp_path)
+        np.testing.assert_array_equal(value, cell["predictions"]["test"])
+    with pytest.raises(ConfigError, match="keep_states=True"):
+        run_probe(SPEC, (name_of(final_predictions), {}), CELLS, location=tmp_path)
+    with pytest.raises(ConfigError, match="not among the family's computing modules"):
+        run_probe(spec, (name_of(final_predictions), {}), GRID, location=tmp_path)

@@ -47,7 +47,7 @@ REPORTING = {
 COMPUTING = {
     "rrr training": ("experiments/rrr/training.py:cell_spec", {"rrr", "rrr_text"}),
     "rrr explanations": ("experiments/rrr/explanations.py:lime_image", {"rrr", "rrr_text"}),
-    "rrr text": ("experiments/rrr/text.py:_explanations", {"rrr_text"}),
+    "rrr text": ("experiments/rrr/text.py:lime_text_and_gradients", {"rrr_text"}),
     "rrr gradients": ("experiments/rrr/gradients.py:top_mask", {"rrr", "rrr_text"}),
     "ibp_ex certificates": ("experiments/ibp_ex/probes.py:certified", {"ibp_ex"}),
     "ibp_ex probes": ("experiments/ibp_ex/probes.py:smoothgrad", {"ibp_ex"}),

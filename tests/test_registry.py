@@ -37,6 +37,12 @@ def test_search_spaces_are_the_papers():
     assert grids.LABELS["ibp_ex_rrr"] == "IBP-Ex+RRR" == settings.LABELS["ibp_ex_rrr"]
 
 
+def test_the_benchmark_runs_every_registered_method_but_the_ablations():
+    assert settings.METHODS == ("erm", "focal", "rrr", "two_stage", "two_stage_sparse", "corm", "pgd_ex", "ibp_ex",
+                                "ibp_ex_rrr", "cdep")
+    assert settings.LABELS_ONLY == ("erm", "focal")  # read off the classes' uses_explanations
+
+
 def test_labels_and_spaces_are_outside_the_store_keys():
     from mlxbook.provenance import COMPUTE_PARTS, NOT_COMPUTING
 

@@ -77,15 +77,17 @@ class Family:
         """The code part of this family's keys (:func:`code_key` over :attr:`modules`)."""
         return code_key(*(importlib.import_module(m) for m in self.modules))
 
-    def cached(self, fn: Callable, *, location: Path | str | None = None, cache: bool = True):
+    def cached(self, fn: Callable, *, location: Path | str | None = None, cache: bool = True,
+               ignore: tuple[str, ...] = ()):
         """``fn`` behind this family's folder of the store (a ``joblib.Memory``).
 
-        ``location`` replaces :func:`cache_dir`; ``cache=False`` gives a function that stores nothing.
+        ``location`` replaces :func:`cache_dir`; ``cache=False`` gives a function that stores nothing;
+        ``ignore`` names arguments that do not enter the key (where to find other stored results).
         """
         if not cache:
-            return joblib.Memory(None, verbose=0).cache(fn)
+            return joblib.Memory(None, verbose=0).cache(fn, ignore=list(ignore))
         root = Path(location or cache_dir())
-        return joblib.Memory(root / self.folder if self.folder else root, verbose=0).cache(fn)
+        return joblib.Memory(root / self.folder if self.folder else root, verbose=0).cache(fn, ignore=list(ignore))
 
 
 #: Every family declared so far, by name (an experiment package declares its own on import).

@@ -46,11 +46,13 @@ def _two_stage() -> dict:
 
 @dataclass(frozen=True)
 class HParams:
-    """A method's display ``label``, the ``paper`` whose search it follows, and that ``space`` (axis -> values)."""
+    """A method's display ``label``, the ``paper`` whose search it follows, and that ``space`` (axis -> values);
+    ``ablation`` marks a part-removed variant of another method (the cross-paper benchmark leaves it out)."""
 
     label: str
     paper: str
     space: Callable[[], dict[str, tuple]]
+    ablation: bool = False
 
 
 HPARAMS: dict[str, HParams] = {
@@ -59,8 +61,9 @@ HPARAMS: dict[str, HParams] = {
     "rrr": HParams("RRR", "ibp_ex", lambda: {"lam": _fact("ibp_ex", "lambda_grid_rrr_cdep"),
                                              "weight_decay": _fact("ibp_ex", "weight_decay_grid_rrr")}),
     "two_stage": HParams("Two-stage", "two_stage", _two_stage),
-    "two_stage_no_mapping": HParams("No mapping layer", "two_stage", _two_stage),
-    "two_stage_joint": HParams("Joint optimisation", "two_stage", lambda: {"lr": _fact("two_stage", "eta_grid")}),
+    "two_stage_no_mapping": HParams("No mapping layer", "two_stage", _two_stage, ablation=True),  # Table 3
+    "two_stage_joint": HParams("Joint optimisation", "two_stage", lambda: {"lr": _fact("two_stage", "eta_grid")},
+                               ablation=True),
     "corm": HParams("CoRM", "ibp_ex", lambda: {"sigma": _fact("ibp_ex", "corm_sigma_grid")}),
     "pgd_ex": HParams("PGD-Ex", "ibp_ex", _pgd_eps),
     "ibp_ex": HParams("IBP-Ex", "ibp_ex", _ibp_eps_max),

@@ -9,11 +9,13 @@ chapter's networks all go through :func:`run_cells`, each in its own store famil
 (the spec's fields plus :meth:`Family.key <mlxbook.book.store.Family.key>`) and with one provenance
 record (:func:`provenance`).
 
-A probe is a function ``probe(cell: Trained, **kwargs)`` registered with :func:`probe` and named in
-``RunSpec.probes`` by its dotted name; a task loader other than :func:`mlxbook.data.load` (RRR's
-annotated tasks) is registered with :func:`loader` and named in ``RunSpec.loader``. Their code
-computes stored results, so :func:`run_cells` refuses a probe or loader whose module its family's key
-does not cover.
+A probe is a function ``probe(cell: Trained, **kwargs)`` registered with :func:`probe`. Named in
+``RunSpec.probes`` by its dotted name, it runs inside the cell as it is trained; :func:`run_probe` runs
+one on a stored cell's kept weights later and stores its value beside (RRR's LIME and gradient
+explanations: one trained cell, several explanation settings). A task loader other than
+:func:`mlxbook.data.load` (RRR's annotated tasks) is registered with :func:`loader` and named in
+``RunSpec.loader``. Their code computes stored results, so :func:`run_cells` and :func:`run_probe`
+refuse a probe or loader whose module the family's key does not cover.
 """
 from __future__ import annotations
 
@@ -134,19 +136,25 @@ class RunSpec:
 
 @dataclass
 class Trained:
-    """What a probe sees: the spec, its task (``tests`` with "val" when scored), device and trained parts.
+    """What a probe sees: the spec, its task (``tests`` with "val" when scored), device and trained models.
 
-    ``parts`` are the :class:`~mlxbook.train.engine.FitResult` of each group of seeds trained together
-    (their stacked ``model`` kept); :attr:`models` the plain per-seed modules in seed order.
+    Inside a cell, ``parts`` are the :class:`~mlxbook.train.engine.FitResult` of each group of seeds
+    trained together (their stacked ``model`` kept). On a stored cell (:func:`run_probe`), ``parts`` is
+    empty, ``kept`` holds the modules rebuilt from the kept weights and ``stored`` the cell itself.
+    :attr:`models` are the plain per-seed modules in seed order.
     """
 
     spec: RunSpec
     task: Task
     device: torch.device
     parts: list[FitResult]
+    kept: list[torch.nn.Module] | None = None
+    stored: dict | None = None
 
     @cached_property
     def models(self) -> list[torch.nn.Module]:
+        if self.kept is not None:
+            return self.kept
         return [m for p in self.parts for m in p.model.unstack(self.spec.build(self.task))]
 
 
@@ -166,12 +174,18 @@ def provenance(code: str, device, **extra) -> dict:
             "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
-def compute_cell(spec: dict, code: str) -> dict:
-    """Train one cell, run its probes (the function whose results the store keeps; ``code`` is in the key)."""
-    rs = RunSpec(**spec)
+def load_task(rs: RunSpec) -> Task:
+    """The task of a spec: its loader's (default :func:`mlxbook.data.load`), with "val" scored if asked."""
     task = resolve(LOADERS, rs.loader)(rs.dataset, **rs.data) if rs.loader else load(rs.dataset, **rs.data)
     if rs.score_val and task.val is not None:
         task = replace(task, tests={**task.tests, "val": task.val})
+    return task
+
+
+def compute_cell(spec: dict, code: str) -> dict:
+    """Train one cell, run its probes (the function whose results the store keeps; ``code`` is in the key)."""
+    rs = RunSpec(**spec)
+    task = load_task(rs)
     method = build_method(rs.method, **rs.method_kwargs)
     device = resolve_device(rs.device)
     stacked = device.type == "cuda" if rs.stack_seeds is None else rs.stack_seeds
@@ -221,3 +235,33 @@ def run_cells(specs: list[RunSpec], family: store.Family, *, n_jobs: int = 1, ca
     else:
         cells = joblib.Parallel(n_jobs=n_jobs, backend=backend)(joblib.delayed(fn)(a, code) for a in bar)
     return [{**c, "computed": fresh} for c, fresh in zip(cells, computed)]
+
+
+def compute_probe(spec: dict, probe: tuple, cells: store.Family, location, code: str) -> dict:
+    """Run ``probe`` (registered name, keyword arguments) on the kept weights of the stored cell ``spec`` of
+    the family ``cells`` (trained first if it is not stored); ``location`` is not in the key."""
+    rs = RunSpec(**spec)
+    (cell,) = run_cells([rs], cells, location=location)
+    task = load_task(rs)
+    device = resolve_device(rs.device)
+    kept = []
+    for state in cell["states"]:
+        model = rs.build(task)()
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+        kept.append(model.to(device).eval())
+    name, kwargs = probe
+    value = resolve(PROBES, name)(Trained(rs, task, device, [], kept, cell), **dict(kwargs))
+    return {"value": value, "spec": spec, "probe": probe, "provenance": provenance(code, device)}
+
+
+def run_probe(spec: RunSpec, probe: tuple, family: store.Family, *, cells: store.Family | None = None,
+              cache: bool = True, location: Path | None = None) -> dict:
+    """``probe`` run on the stored cell ``spec`` (kept weights; ``keep_states`` must be set), stored in
+    ``family`` and keyed by the spec, the probe with its arguments and the family's key; the cell itself
+    is the one of ``cells`` (default ``family``). Returns the probe's value; one trained cell serves any
+    number of probes this way, where probes named in the spec would retrain it for each."""
+    if not spec.keep_states:
+        raise ConfigError(f"run_probe needs a cell with keep_states=True; {spec.dataset}/{spec.method} keeps none")
+    check_covered([replace(spec, probes=(probe,))], family)
+    fn = family.cached(compute_probe, location=location, cache=cache, ignore=("location",))
+    return fn(asdict(spec), probe, cells or family, None if location is None else str(location), family.key())["value"]

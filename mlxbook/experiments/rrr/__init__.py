@@ -19,7 +19,8 @@ Computing (what the result store keeps, and the settings it is computed from):
   :func:`mlxbook.train.run_cells` with its weights kept),
   :func:`~.training.find_another_explanation` and the runs behind Figs 3, 8, 9, 11, 12 and 13;
 * :mod:`.explanations` - :func:`~.explanations.explain`: gradients and LIME (tabular, image) of a
-  trained cell with their runtimes (Figs 2, 6, 7, Table 1), and measures of where they point;
+  trained cell with their runtimes (Figs 2, 6, 7, Table 1), a probe run on the stored cell
+  (:func:`mlxbook.train.cell.run_probe`), and measures of where they point;
 * :mod:`.text` - the 20 Newsgroups explanations (LIME text and gradients) and its find-another-explanation.
 
 Reporting (reads the stored results, computes nothing that is stored):

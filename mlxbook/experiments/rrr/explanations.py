@@ -1,8 +1,9 @@
 """Input gradients against LIME (Ross et al. 2017, Sec 3: Figs 2, 6, 7 and Table 1).
 
 :func:`explain` explains test examples of a trained cell twice, by captum's Saliency and by LIME
-(tabular for toy colours and Iris-Cancer, image for decoy MNIST), and times both; it is stored in the
-:data:`~.training.RRR` family like the cells, so the runtimes are those of the first run. The other
+(tabular for toy colours and Iris-Cancer, image for decoy MNIST), and times both: the registered probe
+:func:`lime_and_gradients` run on the stored cell's kept weights (:func:`mlxbook.train.cell.run_probe`),
+stored in the :data:`~.training.RRR` family like the cells, so the runtimes are those of the first run. The other
 functions measure the stored explanations: LIME's top features as pixels, where each method's
 selection lies, and whether a decoy-fooled prediction's explanations touch the swatch.
 """
@@ -16,9 +17,9 @@ import torch
 
 from ...book.store import freeze
 from ...device import one_thread
+from ...train.cell import Trained, name_of, probe, run_probe
 from .gradients import gradient_seconds, saliency
-from .setup import load_task
-from .training import RRR, models_of, train_cell
+from .training import RRR, cell_spec
 
 
 def _predict_fn(model, shape):
@@ -77,11 +78,10 @@ def lime_image(model, image: torch.Tensor, *, num_samples: int, num_features: in
     return exp.segments, dict(exp.local_exp[label]), mask, seconds
 
 
-@one_thread
-def _explain(kind, dataset, data, spec, lam_paper, seeds, train, n_explain, num_samples, code, extra):
-    cell = train_cell(dataset, dict(data), spec, lam_paper, seeds, dict(train))
-    model = models_of(cell)[0]
-    task = load_task(dataset, **dict(data))
+@probe
+def lime_and_gradients(cell: Trained, kind: str, n_explain: int, num_samples: int, extra: tuple) -> dict:
+    """The probe behind :func:`explain`, run on the first seed's model of a stored cell."""
+    model, task = cell.models[0], cell.task
     extra = dict(extra)
     test = task.tests[extra.get("test_set", "test")]
     idx = np.asarray(extra["index"]) if "index" in extra else np.arange(n_explain)
@@ -115,7 +115,8 @@ def explain(kind: str, dataset: str, data: dict, spec: str, lam_paper: float, se
     with seconds per explanation of both (Table 1). Stored like the training cells, so timings are those
     of the first run. ``extra``: ``index`` (test examples), ``num_features``, ``discretize``, ``labels``,
     ``test_set``, ``n_timing``."""
-    fn = RRR.cached(_explain, location=location)
     extra = {k: (tuple(v) if isinstance(v, (list, np.ndarray)) else v) for k, v in extra.items()}
-    return fn(kind, dataset, freeze(data), spec, float(lam_paper), tuple(seeds), freeze(train), n_explain,
-              num_samples, RRR.key(), freeze(extra))
+    run = cell_spec(dataset, dict(data), spec, float(lam_paper), seeds, dict(train))
+    what = (name_of(lime_and_gradients), {"kind": kind, "n_explain": int(n_explain), "num_samples": int(num_samples),
+                                           "extra": freeze(extra)})
+    return one_thread(run_probe)(run, what, RRR, location=location)

@@ -5,8 +5,8 @@ The paper's MLP on 5,000 TF-IDF components (:mod:`mlxbook.data.newsgroups`), tra
 
 * :func:`explanations` - per test message, LIME text (``lime.lime_text``, perturbing words of the
   message) and the input gradient of the predicted class's probability over the TF-IDF vector (Fig 5
-  and the long message of Fig 14), with seconds per explanation of both (Table 1's text row); stored
-  in the :data:`RRR_TEXT` family;
+  and the long message of Fig 14), with seconds per explanation of both (Table 1's text row): the
+  probe :func:`lime_text_and_gradients` run on the stored cell, stored in the :data:`RRR_TEXT` family;
 * :func:`fae` - find-another-explanation with lambda_1 = 250 (Fig 10), and :func:`fae_words`, the
   words that push each of its models towards each group.
 
@@ -25,9 +25,16 @@ from ... import paper
 from ...book import store
 from ...data import newsgroups
 from ...device import one_thread
+from ...train.cell import Trained, name_of, probe, run_probe
 from .gradients import gradient_seconds, saliency
 from .setup import PAPER, load_task
-from .training import RRR, find_another_explanation, models_of, train_cell
+from .training import (
+    RRR,
+    cell_spec,
+    chapter_view,
+    find_another_explanation,
+    models_of,
+)
 
 DATASET = "newsgroups"
 NEEDS = "needs 20 Newsgroups at data_root"
@@ -57,14 +64,14 @@ def _predict(model, data: dict):
     return predict
 
 
-@one_thread
-def _explanations(data, seeds, train, index, num_features, num_samples, n_timing, code):
+@probe
+def lime_text_and_gradients(cell: Trained, index: tuple, num_features: int, num_samples: int, n_timing: int) -> dict:
+    """The probe behind :func:`explanations`, run on the first seed's model of the stored A = 0 cell."""
     from lime import lime_text
 
-    data, train = dict(data), dict(train)
-    cell = train_cell(DATASET, data, "none", 0.0, seeds, train)
-    model = models_of(cell)[0]
-    test = load_task(DATASET, **data).tests["test"]
+    data, seeds = cell.spec.data, cell.spec.seeds
+    model = cell.models[0]
+    test = cell.task.tests["test"]
     docs, _ = newsgroups.messages(data["data_root"], "test")
     vocab = newsgroups.vocabulary(data["data_root"], data["max_features"])
     column = {w: j for j, w in enumerate(vocab)}
@@ -90,7 +97,7 @@ def _explanations(data, seeds, train, index, num_features, num_samples, n_timing
         })
     timing_x = test.x[:n_timing]
     return {"examples": out, "vocabulary": vocab, "gradient_seconds": gradient_seconds(model, timing_x),
-            "n_timing": len(timing_x), "scores": cell["scores"]}
+            "n_timing": len(timing_x), "scores": chapter_view(cell.stored)["scores"]}
 
 
 def explanations(data: dict, seeds, train: dict, index, *, num_features: int = 6, num_samples: int = 5000,
@@ -102,9 +109,10 @@ def explanations(data: dict, seeds, train: dict, index, *, num_features: int = 6
     LIME's seconds; ``gradient_seconds`` per explanation of a batched gradient call over ``n_timing``
     test messages. ``num_features`` 6 and ``num_samples`` 5000 are LIME's tutorial settings.
     """
-    fn = RRR_TEXT.cached(_explanations, location=location)
-    return fn(store.freeze(data), tuple(seeds), store.freeze(train), tuple(int(i) for i in index), int(num_features),
-              int(num_samples), int(n_timing), RRR_TEXT.key())
+    run = cell_spec(DATASET, dict(data), "none", 0.0, seeds, dict(train))
+    what = (name_of(lime_text_and_gradients), {"index": tuple(int(i) for i in index), "num_features": int(num_features),
+                                                "num_samples": int(num_samples), "n_timing": int(n_timing)})
+    return one_thread(run_probe)(run, what, RRR_TEXT, cells=RRR, location=location)
 
 
 def fae(data: dict, seeds, train: dict, iterations: int, lam_paper: float | None = None) -> list[dict]:

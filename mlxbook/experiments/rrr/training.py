@@ -59,7 +59,7 @@ def cell_spec(dataset: str, data: dict, a, lam_paper: float, seeds, train: dict)
                    batch_size=batch, loader=name_of(annotated_task), keep_states=True)
 
 
-def _result(cell: dict) -> dict:
+def chapter_view(cell: dict) -> dict:
     """A stored cell as the chapter reads it: ``scores`` (seed x test set accuracy, seeds in spec order),
     ``curves``, ``states``, ``seconds``, ``epochs`` and ``method``."""
     spec = cell["spec"]
@@ -79,7 +79,7 @@ def train_cell(dataset: str, data: dict, spec: str, lam_paper: float, seeds, tra
     """
     run = cell_spec(dataset, dict(data), spec, float(lam_paper), seeds, dict(train or {}))
     (cell,) = one_thread(run_cells)([run], RRR, location=location)
-    return _result(cell)
+    return chapter_view(cell)
 
 
 def models_of(cell: dict) -> list[torch.nn.Module]:
@@ -108,7 +108,7 @@ def _fae(dataset, data, lambdas, seeds, train, cutoff, code):
         for i, lam in enumerate(lambdas, start=1):
             a = torch.maximum(a, top_mask(input_gradients(prev, x), cutoff).to(x.dtype))  # A_i = M_c[f_X|θ_{i-1}] ∪ A_{i-1}
             run = cell_spec(dataset, dict(data), a, lam, [seed], dict(train))
-            cell = _result(compute_cell(asdict(run), code))  # stored with the chain, not on its own
+            cell = chapter_view(compute_cell(asdict(run), code))  # stored with the chain, not on its own
             prev = models_of(cell)[0]
             if s_index == 0:
                 out.append({"iteration": i, "lam_paper": float(lam), "scores": [], "states": [], "a_fraction": []})
