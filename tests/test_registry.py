@@ -21,7 +21,7 @@ def test_the_two_registries_name_the_same_methods():
         space = entry.space()
         assert entry.label and entry.paper in ("two_stage", "rrr", "ibp_ex")
         assert all(isinstance(v, tuple) and v for v in space.values()), name
-        for point in settings._points(space)[:1]:  # the first point builds the method
+        for point in hparams.points(space)[:1]:  # the first point builds the method
             methods.build_method(name, **{k: float(v) for k, v in point.items()})
 
 

@@ -80,3 +80,11 @@ def label(method: str) -> str:
 def search_space(method: str) -> dict[str, tuple]:
     """The method's paper's search space: axis -> values in the paper's units and order."""
     return HPARAMS[check_choice("method", method, HPARAMS)].space()
+
+
+def points(space: dict[str, tuple]) -> list[dict]:
+    """Every point of a search space, the first axis varying slowest (``[{}]`` for no axis)."""
+    out = [{}]
+    for axis, values in space.items():
+        out = [{**p, axis: v} for p in out for v in values]
+    return out

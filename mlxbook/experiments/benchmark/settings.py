@@ -125,16 +125,8 @@ def candidates(method: str) -> list[dict]:
     if method == "erm":
         return [{"lr": lr} for lr in lrs]
     rate = "eta1" if method in ("two_stage", "two_stage_sparse") else "lr"
-    own = strengths[method] if method in strengths else _points(hparams.search_space(method))
+    own = strengths[method] if method in strengths else hparams.points(hparams.search_space(method))
     return [{**s, rate: lr} for lr in lrs for s in own]
-
-
-def _points(space: dict[str, tuple]) -> list[dict]:
-    """Every point of a search space, the first value of each axis first (``[{}]`` for no axis)."""
-    points = [{}]
-    for axis, values in space.items():
-        points = [{**p, axis: v} for p in points for v in values]
-    return points
 
 
 def _weaker_first(grid, first) -> list:

@@ -71,18 +71,7 @@ def capped_grids(k: int, grids: dict | None = None) -> dict[str, dict[str, tuple
 
 def expand(grids: dict[str, dict[str, tuple]]) -> list[tuple[str, dict]]:
     """(method, hyper-parameters in the paper's units) for every point of every method's grid."""
-    out = []
-    for method, axes in grids.items():
-        names = list(axes)
-        points = [dict(zip(names, combo)) for combo in _product([axes[n] for n in names])]
-        out += [(method, p) for p in points]
-    return out
-
-
-def _product(lists):
-    if not lists:
-        return [()]
-    return [(v, *rest) for v in lists[0] for rest in _product(lists[1:])]
+    return [(method, p) for method, axes in grids.items() for p in hparams.points(axes)]
 
 
 def method_kwargs(method: str, hyper: dict, base: dict, input_std: float = INPUT_STD) -> dict:
