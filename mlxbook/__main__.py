@@ -1,4 +1,4 @@
-"""Command line: ``python -m mlxbook run [--profile P] [--chapter NAME ...] [--fresh]`` and ``list``."""
+"""Command line: ``python -m mlxbook run [--profile P] [--chapter NAME ...] [--fresh]``, ``plan`` and ``list``."""
 from __future__ import annotations
 
 import argparse
@@ -20,6 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--data-root", default=None, help="folder holding real datasets (MNIST, CUB-200-2011, ...)")
     run.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (default: the chapters' auto)")
     sub.add_parser("list", help="list the chapters in book order")
+    pl = sub.add_parser("plan", help="the cells each chapter would train, their FLOPs, what is stored, the time it takes")
+    pl.add_argument("--profile", default=None, help=f"one of {', '.join(PROFILES)} (default: $MLXBOOK_PROFILE or cpu)")
+    pl.add_argument("--chapter", action="append", help="a chapter name (repeatable; default: all)")
+    pl.add_argument("--gpu-tflops", type=float, default=None, help="also estimate the time on a GPU of this rate")
+    pl.add_argument("--cells", action="store_true", help="list every cell")
+    pl.add_argument("--data-root", default=None, help="folder holding real datasets (MNIST, CUB-200-2011, ...)")
+    pl.add_argument("--device", default="auto", help="the device the chapters would train on (default: auto)")
     args = parser.parse_args(argv)
 
     from .book import runner
@@ -27,6 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             print("\n".join(runner.chapters(args.root)))
+            return 0
+        if args.command == "plan":
+            from .book import plan
+
+            if args.gpu_tflops is not None and not args.gpu_tflops > 0:
+                raise ConfigError(f"--gpu-tflops={args.gpu_tflops} must be a positive rate in TFLOP/s")
+            print(plan.report(args.root, args.profile, args.chapter, gpu_tflops=args.gpu_tflops,
+                              data_root=args.data_root, device=args.device, cells=args.cells))
             return 0
         runs = runner.run(args.root, profile=args.profile, chapter=args.chapter, fresh=args.fresh,
                           data_root=args.data_root, device=args.device)

@@ -1,7 +1,9 @@
-"""Choosing the torch device from a chapter's ``device`` parameter."""
+"""Choosing the torch device from a chapter's ``device`` parameter, and the CPU's memory allocator setting."""
 from __future__ import annotations
 
+import ctypes
 import functools
+import platform
 import re
 
 import torch
@@ -34,3 +36,25 @@ def one_thread(fn):
         finally:
             torch.set_num_threads(before)
     return wrapper
+
+
+MMAP_THRESHOLD = 1 << 30
+"""Allocations below this size come from the heap and are reused (glibc's default starts at 128 KiB)."""
+
+
+@functools.cache
+def retain_freed_memory() -> bool:
+    """Let glibc keep freed memory for reuse instead of returning it to the system (once per process).
+
+    A training step allocates and frees the same tensors of tens of megabytes (gradients, activations)
+    every time; by default glibc maps each from the system and unmaps it again, so every step pays for
+    page faults (measured here: a sixth of a two-stage step at 64x64 spent in the kernel, and a third
+    of an evaluation pass). Raising the mmap and trim thresholds (``mallopt``) removes that; the process
+    keeps its peak memory instead of shrinking between steps. Returns whether the setting was applied
+    (False off glibc, where nothing changes).
+    """
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    libc = ctypes.CDLL(None)
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(libc.mallopt(m_mmap_threshold, MMAP_THRESHOLD)) and bool(libc.mallopt(m_trim_threshold, 2 * MMAP_THRESHOLD))

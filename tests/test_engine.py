@@ -8,7 +8,7 @@ from mlxbook import data
 from mlxbook.errors import ConfigError
 from mlxbook.methods import METHODS, build_method
 from mlxbook.models import build_model
-from mlxbook.train import fit
+from mlxbook.train import Evaluation, fit
 
 SMALL_CNN = partial(build_model, "shape_cnn", image_size=32, widths=(4, 8, 8))
 #: Hyper-parameters that make every method do real work on the tiny problems below.
@@ -72,3 +72,40 @@ def test_bad_arguments_are_clear_errors(triangle):
         build_method("magic")
     with pytest.raises(ConfigError, match="no hyper-parameter lamda"):
         build_method("rrr", lamda=1.0)
+
+
+def test_evaluation_policy_changes_the_curves_never_the_final_models(triangle):
+    """Curves on a subset every few epochs, the whole test sets at the chosen epochs and at the end."""
+    method = build_method("two_stage")
+    full = fit(triangle, SMALL_CNN, method, [0, 1], epochs=5, batch_size=8, batched=False)
+    cut = fit(triangle, SMALL_CNN, method, [0, 1], epochs=5, batch_size=8, batched=False,
+              evaluation=Evaluation(curve_examples=10, curve_every=2, full_epochs=(3,)))
+    for name in full.predictions:  # the same training and the same final evaluation
+        np.testing.assert_array_equal(full.predictions[name], cut.predictions[name])
+    assert full.scores(triangle).equals(cut.scores(triangle))
+    assert sorted(cut.curves.epoch.unique()) == [2, 4, 5] and len(full.curves) == 10
+    assert set(cut.checkpoints.epoch) == {3, 5} and set(full.checkpoints.epoch) == {5}
+    # a checkpoint is the whole test set: it equals the full-evaluation curve at that epoch
+    a = full.curves.set_index(["seed", "epoch"])["acc/test"]
+    b = cut.checkpoints.set_index(["seed", "epoch"])["acc/test"]
+    assert (a.loc[b.index] == b).all()
+    # a curve point reads 10 examples: its accuracy is a multiple of 1/10
+    tenths = cut.curves["acc/test"].to_numpy() * 10
+    assert np.allclose(tenths, np.round(tenths))
+    assert len(Evaluation(curve_examples=10).subset(40)) == 10 and Evaluation(curve_examples=50).subset(40) is None
+
+
+def test_evaluation_policy_rejects_bad_values():
+    with pytest.raises(ConfigError, match="curve_examples=0"):
+        Evaluation(curve_examples=0)
+    with pytest.raises(ConfigError, match="curve_every=0"):
+        Evaluation(curve_every=0)
+    with pytest.raises(ConfigError, match="full_epochs"):
+        Evaluation(full_epochs=(0,))
+
+
+def test_early_stopped_seed_is_evaluated_in_full_at_its_last_epoch(triangle):
+    result = fit(triangle, SMALL_CNN, build_method("erm", lr=0.0), [0, 1], epochs=10, patience=2, batch_size=8,
+                 evaluation=Evaluation(curve_examples=10, curve_every=4))
+    assert result.stop_epoch == [3, 3] and set(result.checkpoints.epoch) == {3}
+    assert sorted(result.curves.epoch.unique()) == [3]  # the last epoch is always a curve point

@@ -47,12 +47,17 @@ def test_cost_frame_prices_labels_and_explanations():
     assert out["two_stage"] / out["erm"] == pytest.approx(1 + paper.fact("two_stage", "explanation_to_label_cost"))
 
 
-def _fake_cell(seed_last_epochs, values):
-    curves = pd.DataFrame([{"seed": s, "epoch": e, "train_loss": 0.1, "acc/test": values(s, e)}
+def _fake_cell(seed_last_epochs, values, full_epochs=(20, 40, 80)):
+    """A stored cell whose curves (a test subset) read -1 everywhere, and whose whole-test-set checkpoints,
+    at ``full_epochs`` reached and at each seed's last epoch, read ``values(seed, epoch)``."""
+    curves = pd.DataFrame([{"seed": s, "epoch": e, "train_loss": 0.1, "acc/test": -1.0}
                            for s, last in seed_last_epochs.items() for e in range(1, last + 1)])
+    checkpoints = pd.DataFrame([{"seed": s, "epoch": e, "acc/test": values(s, e)}
+                                for s, last in seed_last_epochs.items()
+                                for e in sorted({e for e in full_epochs if e < last} | {last})])
     scores = pd.DataFrame([{"seed": s, "test_set": "test", "accuracy": values(s, last)}
                            for s, last in seed_last_epochs.items()])
-    return {"scores": scores, "curves": curves}
+    return {"scores": scores, "curves": curves, "checkpoints": checkpoints}
 
 
 def test_checkpoints_use_the_final_model_of_a_seed_that_stopped_early():
@@ -64,6 +69,7 @@ def test_checkpoints_use_the_final_model_of_a_seed_that_stopped_early():
     assert got[(0, 20)] == pytest.approx(0.20) and got[(1, 20)] == pytest.approx(1.12)  # seed 1 stopped at 12
     assert got[(0, "convergence")] == pytest.approx(0.30)
     assert not any(e == 40 for _, e in got)  # 40 > 30 epochs run: left out
+    assert min(got.values()) >= 0  # read from the whole test sets, never from the curves' subset
 
 
 def test_table3_says_why_rows_are_missing():

@@ -6,6 +6,7 @@ Every chapter begins with ``ch = chapter.start(...)`` right after its ``paramete
 """
 from __future__ import annotations
 
+import math
 import os
 import platform
 import time
@@ -57,6 +58,20 @@ class Chapter:
                 self.scaled["seeds"] = (len(self.seed_override), paper_seeds)
             return list(self.seed_override)
         return list(range(self.cap("seeds", paper_seeds, **tighter)))
+
+    def evaluation(self, n_test: int, epochs: int) -> dict:
+        """The learning curves' policy for test sets of ``n_test`` examples and ``epochs`` epochs, as
+        :class:`~mlxbook.train.engine.Evaluation` fields (``curve_examples``: None for the whole test set;
+        ``curve_every``), each declared on the page when it is smaller than the papers' (every example, every epoch)."""
+        check_int("n_test", n_test, low=1)
+        check_int("epochs", epochs, low=1)
+        examples = self.profile.cap("curve_examples", n_test)
+        every = math.ceil(epochs / self.profile.cap("curve_points", epochs))
+        if examples < n_test:
+            self.scaled["curve_examples"] = (examples, f"the whole test set, {n_test} here")
+        if every > 1:
+            self.scaled["curve_points"] = (f"every {every} epochs", "every epoch")
+        return {"curve_examples": examples if examples < n_test else None, "curve_every": every}
 
     def scale(self, what: str, used, paper) -> None:
         """Record a scale-down outside :data:`LIMITS` (image size, sizes of a curve ...) for the page's footer."""

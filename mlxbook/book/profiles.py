@@ -16,6 +16,8 @@ LIMITS = {
     "epochs": "training epochs per model",
     "n_train": "training examples of the large (MNIST-sized) datasets",
     "n_test": "test examples per test set",
+    "curve_examples": "test examples behind each point of a learning curve (final scores use the whole test set)",
+    "curve_points": "points per learning curve (the papers: one per epoch)",
     "grid": "values tried per hyper-parameter axis and sample sizes per curve",
 }
 
@@ -39,12 +41,12 @@ PROFILES = {
     "smoke": Profile(
         "smoke",
         "every code path in seconds per chapter; numbers are meaningless (used by the tests)",
-        {"seeds": 2, "epochs": 2, "n_train": 120, "n_test": 64, "grid": 2},
+        {"seeds": 2, "epochs": 2, "n_train": 120, "n_test": 64, "curve_examples": 32, "curve_points": 2, "grid": 2},
     ),
     "cpu": Profile(
         "cpu",
         "the default book: real but scaled-down results, the whole book in about 30 minutes on 2 CPU cores",
-        {"seeds": 5, "epochs": 30, "n_train": 1000, "n_test": 500, "grid": 3},
+        {"seeds": 5, "epochs": 30, "n_train": 1000, "n_test": 500, "curve_examples": 100, "curve_points": 10, "grid": 3},
     ),
     "paper": Profile(
         "paper",

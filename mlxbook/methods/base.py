@@ -20,11 +20,17 @@ OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 
 
 def make_optimizer(kind: str, params: list[Tensor], lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
-    """Adam or SGD over stacked parameters; both act element-wise, so seeds stay independent."""
+    """Adam or SGD over stacked parameters; both act element-wise, so seeds stay independent.
+
+    On the CPU the fused implementation runs (one kernel over every tensor: about 5x faster than the
+    per-tensor loop on the two-stage model's 4-million-weight mapping layer, ``benchmarks/engine.py``);
+    it applies the same update rule, with the floating-point operations in another order.
+    """
     check_choice("optimizer", kind, OPTIMIZERS)
     check_float("lr", lr, low=0.0)
     check_float("weight_decay", weight_decay, low=0.0)
-    return OPTIMIZERS[kind](params, lr=lr, weight_decay=weight_decay)
+    fused = bool(params) and all(p.device.type == "cpu" for p in params)
+    return OPTIMIZERS[kind](params, lr=lr, weight_decay=weight_decay, fused=fused or None)
 
 
 def per_seed_cross_entropy(logits: Tensor, y: Tensor, reduction: str = "mean") -> Tensor:

@@ -26,10 +26,14 @@ def feature_loss(model: StackedModel, batch: Batch, grad_to_f: bool) -> Tensor:
     and averaged over the examples that carry an explanation (``has_mask``); it is 0, with a zero
     gradient, for a seed whose batch has none.
     """
-    with torch.no_grad():
-        target = torch.softmax(model.part("f", batch.x * batch.mask).flatten(2), -1)
-    with torch.set_grad_enabled(grad_to_f and torch.is_grad_enabled()):
+    if grad_to_f and torch.is_grad_enabled():
+        with torch.no_grad():
+            target = torch.softmax(model.part("f", batch.x * batch.mask).flatten(2), -1)
         features = model.part("f", batch.x)
+    else:  # neither needs a gradient: one forward pass of f over x' and x together
+        with torch.no_grad():
+            masked, features = model.part("f", torch.cat([batch.x * batch.mask, batch.x], 1)).chunk(2, 1)
+            target = torch.softmax(masked.flatten(2), -1)
     log_mapped = torch.log_softmax(model.part("m", features).flatten(2), -1)
     kl = torch.nn.functional.kl_div(log_mapped, target, reduction="none").sum(-1)
     keep = batch.has_mask.bool()

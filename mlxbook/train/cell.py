@@ -41,10 +41,9 @@ from ..data.base import Task
 from ..device import resolve_device
 from ..errors import ConfigError, check_choice
 from ..methods import build_method
-from ..metrics import group_accuracies
 from ..models import MODELS, build_model
 from ..provenance import git_commit
-from .engine import FitResult, fit, progress_enabled
+from .engine import Evaluation, FitResult, fit, progress_enabled, scores
 
 PROBES: dict[str, Callable] = {}
 """Registered probes by dotted name (``module.function``)."""
@@ -94,6 +93,8 @@ class RunSpec:
     the validation split as test set "val"; ``stack_seeds`` trains all seeds as one stacked model (None:
     on CUDA only; on the CPU seed by seed is faster, ``benchmarks/engine.py``); ``keep_states`` stores
     each seed's weights; ``probes`` are (registered name, keyword arguments) pairs run on the models.
+    ``curve_examples``, ``curve_every`` and ``full_epochs`` are the :class:`~mlxbook.train.engine.Evaluation` policy
+    (default: every test set in full after every epoch).
     """
 
     dataset: str
@@ -112,6 +113,13 @@ class RunSpec:
     stack_seeds: bool | None = None
     keep_states: bool = False
     probes: tuple = ()
+    curve_examples: int | None = None
+    curve_every: int = 1
+    full_epochs: tuple[int, ...] = ()
+
+    def evaluation(self) -> Evaluation:
+        """What the engine evaluates after each epoch for this cell."""
+        return Evaluation(self.curve_examples, self.curve_every, tuple(self.full_epochs))
 
     def columns(self) -> dict:
         """The spec as flat table columns (``data.n_train``, ``method.lam``, ...)."""
@@ -158,15 +166,6 @@ class Trained:
         return [m for p in self.parts for m in p.model.unstack(self.spec.build(self.task))]
 
 
-def scores(seeds, predictions: dict[str, np.ndarray], task: Task, stop_epoch) -> pd.DataFrame:
-    """One row per seed and test set: accuracy, macro and worst-group accuracy, stop epoch, each group's accuracy."""
-    base = FitResult(list(seeds), pd.DataFrame(), predictions, list(stop_epoch), 0.0).scores(task)
-    groups = [{f"group_{g}": a for g, a in group_accuracies(predictions[name][s], task.tests[name].y,
-                                                             task.tests[name].groups).items()}
-              for name in predictions for s in range(len(seeds))]
-    return pd.concat([base, pd.DataFrame(groups)], axis=1)
-
-
 def provenance(code: str, device, **extra) -> dict:
     """The record kept beside every stored cell: versions, commit, code key, device and finishing time."""
     return {"mlxbook": __version__, "commit": git_commit(), "code": code, "torch": torch.__version__,
@@ -192,12 +191,14 @@ def compute_cell(spec: dict, code: str) -> dict:
     groups = [list(rs.seeds)] if stacked else [[s] for s in rs.seeds]
     keep = rs.keep_states or bool(rs.probes)
     parts = [fit(task, rs.build(task), method, g, epochs=rs.epochs, batch_size=rs.batch_size, patience=rs.patience,
-                 device=device, batched=True, keep_model=keep, progress=False) for g in groups]
+                 device=device, batched=True, keep_model=keep, evaluation=rs.evaluation(), progress=False)
+             for g in groups]
     predictions = {k: np.concatenate([p.predictions[k] for p in parts]) for k in parts[0].predictions}
     stop_epoch = [e for p in parts for e in p.stop_epoch]
     trained = Trained(rs, task, device, parts)
     cell = {"scores": scores(rs.seeds, predictions, task, stop_epoch),
-            "curves": pd.concat([p.curves for p in parts], ignore_index=True), "predictions": predictions,
+            "curves": pd.concat([p.curves for p in parts], ignore_index=True),
+            "checkpoints": pd.concat([p.checkpoints for p in parts], ignore_index=True), "predictions": predictions,
             "stop_epoch": stop_epoch, "seconds": sum(p.seconds for p in parts)}
     if rs.keep_states:
         cell["states"] = [{k: v.detach().cpu().numpy().copy() for k, v in m.state_dict().items()}
@@ -237,11 +238,12 @@ def run_cells(specs: list[RunSpec], family: store.Family, *, n_jobs: int = 1, ca
     return [{**c, "computed": fresh} for c, fresh in zip(cells, computed)]
 
 
-def compute_probe(spec: dict, probe: tuple, cells: store.Family, location, code: str) -> dict:
+def compute_probe(spec: dict, probe: tuple, cells: store.Family, location, code: str, cache: bool = True) -> dict:
     """Run ``probe`` (registered name, keyword arguments) on the kept weights of the stored cell ``spec`` of
-    the family ``cells`` (trained first if it is not stored); ``location`` is not in the key."""
+    the family ``cells`` (trained first if it is not stored, and not read from the store unless ``cache``);
+    ``location`` and ``cache`` are not in the key."""
     rs = RunSpec(**spec)
-    (cell,) = run_cells([rs], cells, location=location)
+    (cell,) = run_cells([rs], cells, location=location, cache=cache)
     task = load_task(rs)
     device = resolve_device(rs.device)
     kept = []
@@ -255,7 +257,7 @@ def compute_probe(spec: dict, probe: tuple, cells: store.Family, location, code:
 
 
 def run_probe(spec: RunSpec, probe: tuple, family: store.Family, *, cells: store.Family | None = None,
-              cache: bool = True, location: Path | None = None) -> dict:
+              cache: bool = True, location: Path | None = None):
     """``probe`` run on the stored cell ``spec`` (kept weights; ``keep_states`` must be set), stored in
     ``family`` and keyed by the spec, the probe with its arguments and the family's key; the cell itself
     is the one of ``cells`` (default ``family``). Returns the probe's value; one trained cell serves any
@@ -263,5 +265,6 @@ def run_probe(spec: RunSpec, probe: tuple, family: store.Family, *, cells: store
     if not spec.keep_states:
         raise ConfigError(f"run_probe needs a cell with keep_states=True; {spec.dataset}/{spec.method} keeps none")
     check_covered([replace(spec, probes=(probe,))], family)
-    fn = family.cached(compute_probe, location=location, cache=cache, ignore=("location",))
-    return fn(asdict(spec), probe, cells or family, None if location is None else str(location), family.key())["value"]
+    fn = family.cached(compute_probe, location=location, cache=cache, ignore=("location", "cache"))
+    return fn(asdict(spec), probe, cells or family, None if location is None else str(location), family.key(),
+              cache)["value"]

@@ -15,6 +15,7 @@ import pandas as pd
 from ...book import budget as book_budget
 from ...book.budget import at_least
 from ...data import load
+from ...data.digits import load_digits_source
 from ...errors import check_int
 from ...metrics import accuracy, worst_group_accuracy
 from ...train import GridResult, RunSpec, run_grid
@@ -47,6 +48,8 @@ class Budget(book_budget.Budget):
     device: str = "cpu"
     n_jobs: int = 1
     settings: tuple[str, ...] = tuple(s.key for s in SETTINGS)
+    n_test_digits: int | None = None
+    """Test digits of the decoy datasets (None: ``n_test``): at most what the digit source holds."""
 
 
 FULL = {"seeds": 5, "epochs": 50, "k": 4, "n_train_shapes": 500, "n_train_digits": 1000, "n_train_colours": 1000,
@@ -73,6 +76,8 @@ def budget(ch) -> Budget:
     n_shapes = ch.by_profile(smoke=16, cpu=100, paper=FULL["n_train_shapes"])
     n_digits = ch.by_profile(smoke=20, cpu=200, paper=FULL["n_train_digits"])
     n_colours = ch.by_profile(smoke=20, cpu=200, paper=FULL["n_train_colours"])
+    held = len(load_digits_source(None, "test")[1])  # the decoy datasets here use the bundled digits
+    n_test_digits = min(n_test, held)
     settings = SMOKE_SETTINGS if ch.profile.name == "smoke" else tuple(s.key for s in SETTINGS)
     datasets = {setting(k).dataset for k in settings}
     for what, used, full, ds in (("training images per shape dataset", n_shapes, FULL["n_train_shapes"], "triangle"),
@@ -80,6 +85,8 @@ def budget(ch) -> Budget:
                                  ("training images of toy colours", n_colours, FULL["n_train_colours"], "toy_colours")):
         if used < full and ds in datasets:
             ch.scale(what, used, full)
+    if n_test_digits < n_test and datasets & {"decoy_ross", "decoy_heo"}:
+        ch.scale("test digits per decoy dataset (all the bundled digits hold)", n_test_digits, FULL["n_test"])
     image_size = FULL["image_size"] if ch.profile.name == "paper" else 32
     widths = FULL["widths"] if ch.profile.name == "paper" else (8, 16, 16)
     if image_size < FULL["image_size"]:
@@ -95,7 +102,7 @@ def budget(ch) -> Budget:
     n_jobs = 1 if device != "cpu" or ch.profile.name == "smoke" else max(1, min(2, os.cpu_count() or 1))
     return Budget(tuple(seeds), epochs, k, n_shapes, n_digits, n_colours, n_test, image_size, widths,
                   batch_size=ch.by_profile(smoke=10, cpu=10, paper=25), device=device, n_jobs=n_jobs,
-                  settings=settings)
+                  settings=settings, n_test_digits=n_test_digits)
 
 
 def data_kwargs(s: Setting, method: str, b: Budget) -> dict:
@@ -105,7 +112,7 @@ def data_kwargs(s: Setting, method: str, b: Budget) -> dict:
         data.update(n_train=b.n_train_shapes, n_test=b.n_test, size=b.image_size,
                     explanations="minority" if method == "two_stage_sparse" else "all")
     elif s.dataset in ("decoy_ross", "decoy_heo"):
-        data.update(n_train=b.n_train_digits, n_test=b.n_test)
+        data.update(n_train=b.n_train_digits, n_test=b.n_test if b.n_test_digits is None else b.n_test_digits)
     elif s.dataset == "toy_colours":
         data.update(n_train=b.n_train_colours, n_test=b.n_test)
     return data  # iris_cancer: the fixed 67 / 33 split of RRR

@@ -14,7 +14,7 @@ from ...book import budget as book_budget
 from ...book.budget import at_least
 from ...data import has_isic, has_plant
 from ...train import RunSpec
-from .grids import INPUT_STD, PAPER, method_kwargs, paper_grids
+from .grids import INPUT_STD, PAPER, capped_grids, expand, method_kwargs, paper_grids
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,23 @@ def budget(ch, data_root=None) -> Budget:
     if max_per_group is not None and (has_isic(data_root) or has_plant(data_root)):
         ch.scale("ISIC images per group", max_per_group, "all")
     return Budget(seeds, epochs, grid, n_train, n_val, n_test, image_size, max_per_group, iters)
+
+
+def used_grids(b: Budget) -> dict:
+    """The hyper-parameter grids the budget runs: the paper's, or ``b.grid`` values per axis."""
+    full = paper_grids()
+    return capped_grids(b.grid) if b.grid < max(len(v) for a in full.values() for v in a.values()) else full
+
+
+def decoy_specs(b: Budget, device: str = "cpu", data_root=None) -> list[RunSpec]:
+    """Table 1's decoy-MNIST cells: every method at every point of :func:`used_grids`."""
+    return [decoy_spec(m, h, b, device, data_root) for m, h in expand(used_grids(b))]
+
+
+def pgd_sensitivity_specs(b: Budget, device: str = "cpu", data_root=None) -> list[RunSpec]:
+    """App. E's PGD-Ex cells: each of ``b.pgd_iterations`` attack steps at every eps of the grid."""
+    return [decoy_spec("pgd_ex", {"eps": e}, b, device, data_root, iters=k)
+            for k in b.pgd_iterations for e in used_grids(b)["pgd_ex"]["eps"]]
 
 
 def decoy_spec(method: str, hyper: dict, b: Budget, device: str = "cpu", data_root=None, iters: int | None = None,

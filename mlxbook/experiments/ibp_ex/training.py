@@ -16,7 +16,7 @@ from ...train import RunSpec
 from ...train import run_cells as train_cells
 from ...train.cell import name_of
 from . import probes
-from .grids import capped_grids, expand
+from .grids import INPUT_STD, capped_grids, expand
 from .specs import Budget, real_spec
 
 #: The IBP-Ex cells: keyed by spec (with its probes) and the source of :mod:`.probes`.
@@ -42,6 +42,18 @@ class Analysis:
                   "std": self.smoothgrad_std}))
 
 
+def decoy_analysis(b, used: dict) -> Analysis:
+    """The decoy cells' probes: certificates at every eps of the IBP-Ex and PGD-Ex grids (input units),
+    s1 / s2 on at most 500 training images."""
+    eps = sorted(set(used["ibp_ex"]["eps_max"]) | set(used["pgd_ex"]["eps"]))
+    return Analysis(cert_eps=tuple(e * INPUT_STD for e in eps), n_grad=min(500, b.n_train))
+
+
+def stored_specs(specs: list[RunSpec], analysis: Analysis) -> list[RunSpec]:
+    """The specs :func:`run_cells` stores (validation scored, ``analysis``'s probes)."""
+    return [replace(s, score_val=True, probes=analysis.probes()) for s in specs]
+
+
 def real_cells(dataset: str, data_root, b: Budget, device: str = "cpu", analysis: Analysis = Analysis(),
                **kw) -> list[dict]:
     """Every cell of ISIC or Plant (Sec. 5.3, 5.4) on ``b``'s capped grid (:func:`run_cells`)."""
@@ -58,9 +70,8 @@ def run_cells(specs: list[RunSpec], analysis: Analysis = Analysis(), *, cache: b
     ``saliency_index`` from the probes, ``epochs_run`` (seed-epochs trained); ``computed`` says whether
     this call trained it.
     """
-    full = [replace(s, score_val=True, probes=analysis.probes()) for s in specs]
     out = []
-    for cell in train_cells(full, IBP_EX, cache=cache, location=location, desc="IBP-Ex cells"):
+    for cell in train_cells(stored_specs(specs, analysis), IBP_EX, cache=cache, location=location, desc="IBP-Ex cells"):
         got = cell["probes"]
         sal = got[name_of(probes.saliency)]
         out.append({**cell, "certified": got[name_of(probes.certified)],

@@ -2,7 +2,8 @@
 and the cost analysis of App. D.
 
 * Table 3 trains Ours, "No Mapping Layer" and "Joint Opt" once per setting for ``epochs`` epochs and
-  reads the paper's checkpoints (20 and 40 epochs; Bird 20 and 80) off the per-epoch test curves;
+  reads the paper's checkpoints (20 and 40 epochs; Bird 20 and 80), where the whole test sets are
+  evaluated (``full_epochs``; the per-epoch curves may use a subset);
   "convergence" is each seed's final model (early stopping on the training loss where the budget
   has a ``patience``, else the last epoch).
 * Table 4 (clean test accuracy against training-set size, No expl vs Ours) repeats Table 5's balanced
@@ -98,7 +99,9 @@ def plan(ch, data_root=None) -> Plan:
         if n_used < n_full:
             ch.scale(name, n_used, n_full)
     ablation = Budget(seeds=seeds, epochs=epochs, n_test=n_test, image_size=image, sizes=ab_sizes,
-                      patience=ch.by_profile(smoke=None, cpu=None, paper=PATIENCE), device=ch.device.type)
+                      patience=ch.by_profile(smoke=None, cpu=None, paper=PATIENCE), device=ch.device.type,
+                      **ch.evaluation(n_test, epochs),
+                      full_epochs=tuple(sorted(set(checkpoints("triangle")) | set(checkpoints("bird")))))
     table4 = dataclasses.replace(table4, sizes=t4_sizes)
     if table4.epochs < MAX_EPOCHS:
         ch.scale("epochs (Table 4, shared with Table 5)", table4.epochs, MAX_EPOCHS)
@@ -175,18 +178,19 @@ def at_checkpoints(result: GridResult, specs: list[RunSpec], test_set: str = "te
     one; a checkpoint beyond the run's ``epochs`` is left out (not run). Columns: dataset, n_train,
     ratio, method, seed, epoch (int or "convergence"), accuracy.
     """
-    scores, curves = tidy(result, specs)
+    scores, _ = tidy(result, specs)
     keys = ["dataset", "n_train", "ratio", "method", "seed"]
-    curves = curves[curves.test_set == test_set]
     rows = []
-    for s in specs:
+    for cell, s in zip(result.cells, specs):
+        full = cell["checkpoints"].sort_values("epoch")
+        setting = {"dataset": s.dataset, "n_train": int(s.data["n_train"]), "ratio": s.data["ratio"],
+                   "method": method_of(s)}
         for e in checkpoints(s.dataset):
             if e > s.epochs:
                 continue
-            c = curves[(curves.dataset == s.dataset) & (curves.n_train == s.data["n_train"])
-                       & (curves.method == method_of(s)) & (curves.epoch <= e)]
-            last = c.sort_values("epoch").groupby("seed").tail(1)
-            rows.append(last[keys + ["accuracy"]].assign(epoch=e))
+            last = full[full.epoch <= e].groupby("seed").tail(1)
+            rows.append(pd.DataFrame({"seed": last.seed.to_numpy(), "accuracy": last[f"acc/{test_set}"].to_numpy()})
+                        .assign(**setting, epoch=e))
     final = scores[scores.test_set == test_set][keys + ["accuracy"]].assign(epoch=CONVERGENCE)
     out = pd.concat(rows + [final], ignore_index=True)
     out["epoch"] = out["epoch"].astype(object)

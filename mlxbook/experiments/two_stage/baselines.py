@@ -77,7 +77,7 @@ def budget(ch, data_root=None) -> Budget:
     if ch.profile.name != "paper":
         ch.scale("stopping", f"fixed {epochs} epochs", "early stopping")
     return Budget(seeds=seeds, epochs=epochs, n_test=n_test, image_size=image_size, sizes=sizes,
-                  device=ch.device.type)
+                  device=ch.device.type, **ch.evaluation(n_test, epochs))
 
 
 def grid_specs(b: Budget, data_root=None) -> list[RunSpec]:

@@ -50,6 +50,8 @@ class Budget(book_budget.Budget):
 
     ``sizes`` maps a dataset to the training sizes run; ``patience`` enables early stopping on the
     training loss (None: always ``epochs`` epochs, so the curves of Figs 2-4 have equal length).
+    ``curve_examples``, ``curve_every`` and ``full_epochs`` are the engine's evaluation policy
+    (:class:`~mlxbook.train.engine.Evaluation`): the curves' test subset and spacing, the epochs a table reads.
     """
 
     seeds: tuple[int, ...]
@@ -60,6 +62,9 @@ class Budget(book_budget.Budget):
     batch_size: int = 64
     patience: int | None = None
     device: str = "cpu"
+    curve_examples: int | None = None
+    curve_every: int = 1
+    full_epochs: tuple[int, ...] = ()
 
 
 def hyper(dataset: str, ratio: str, method: str, *, spurious: bool = False) -> dict:
@@ -102,7 +107,8 @@ def spec(dataset: str, n_train: int, ratio: str, method: str, budget: Budget, *,
     return RunSpec(dataset=dataset, method=_TRAINER.get(method, method), model=_MODEL[dataset],
                    seeds=tuple(budget.seeds), epochs=epochs or budget.epochs, data=data, model_kwargs=model_kwargs,
                    method_kwargs=hyper(dataset, ratio, method, spurious=spurious), batch_size=budget.batch_size,
-                   patience=budget.patience, device=budget.device)
+                   patience=budget.patience, device=budget.device, curve_examples=budget.curve_examples,
+                   curve_every=budget.curve_every, full_epochs=tuple(budget.full_epochs))
 
 
 def method_of(s: RunSpec) -> str:

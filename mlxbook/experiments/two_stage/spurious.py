@@ -53,7 +53,8 @@ def plan(ch, data_root=None) -> Plan:
     if n_used < n_full:
         ch.scale("Table 6 settings", n_used, n_full)
     budget = Budget(seeds=seeds, epochs=epochs, n_test=n_test, image_size=image, sizes=sizes,
-                    patience=ch.by_profile(smoke=None, cpu=None, paper=10), device=ch.device.type)
+                    patience=ch.by_profile(smoke=None, cpu=None, paper=10), device=ch.device.type,
+                    **ch.evaluation(n_test, epochs))
     bird = has_cub(data_root) if data_root is not None else False
     return Plan(budget, sizes, None if data_root is None else str(data_root), bird)
 

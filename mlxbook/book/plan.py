@@ -1,0 +1,295 @@
+"""What a profile costs before anything runs: ``python -m mlxbook plan [--profile P] [--chapter NAME]``.
+
+For every chapter: the cells it trains (the same :class:`~mlxbook.train.cell.RunSpec` lists its notebook
+builds, through the same functions), each cell's optimiser steps and FLOPs, whether the result store
+already holds it, and the estimated wall time, here and on a GPU of a given rate.
+
+* **FLOPs.** One training step of every distinct (model, method, batch) and one evaluation forward pass
+  are counted with :class:`torch.utils.flop_counter.FlopCounterMode` (matrix products and convolutions,
+  which is nearly all of the arithmetic), then multiplied by the cell's steps (seeds x epochs x batches)
+  and by the test examples its evaluation policy reads (:class:`~mlxbook.train.engine.Evaluation`).
+* **Time here.** The same step and forward pass are timed a few times on this machine (a calibration of
+  a few seconds), so the estimate includes what FLOPs miss: small batches, memory traffic, Python.
+* **Time on a GPU.** FLOPs over the rate given (``--gpu-tflops``): a lower bound, since networks this
+  small reach a fraction of a GPU's peak.
+
+Early stopping makes ``epochs`` an upper bound; probes (certificates, saliency, LIME) are not counted.
+A cell shared by several chapters (Table 5's grid feeds four) is counted where the book first trains it.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from ..data.base import Batch
+from ..device import resolve_device, retain_freed_memory
+from ..methods import build_method
+from ..models.stacked import StackedModel
+from ..train.cell import RunSpec, compute_cell, load_task
+from ..train.engine import predict
+
+TITLES = {"baselines": "Baselines", "two_stage": "Two-stage", "transfer": "Transfer", "consistency": "Consistency",
+          "spurious": "Spurious", "rrr": "Right for the right reasons", "rrr_theory": "IBP-Ex theory",
+          "ibp_ex": "IBP-Ex", "benchmark": "Benchmark"}
+
+
+def _baselines(ch) -> list:
+    from ..experiments.two_stage import baselines as bl
+    from ..train.grid import GRID
+
+    b = bl.budget(ch, ch.data_root)
+    return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + bl.diagnosis_specs(b)]
+
+
+def _table5_grid(ch) -> list:
+    from ..experiments.two_stage import baselines as bl
+    from ..train.grid import GRID
+
+    return [(s, GRID) for s in bl.grid_specs(bl.budget(ch, ch.data_root), ch.data_root)]
+
+
+def _two_stage(ch) -> list:
+    from ..experiments.two_stage import ablation
+    from ..train.grid import GRID
+
+    p = ablation.plan(ch, data_root=ch.data_root)
+    return [(s, GRID) for s in ablation.ablation_specs(p) + ablation.table4_specs(p)]
+
+
+def _spurious(ch) -> list:
+    from ..experiments.two_stage import spurious
+    from ..train.grid import GRID
+
+    return [(s, GRID) for s in spurious.specs(spurious.plan(ch, data_root=ch.data_root))]
+
+
+def _ibp_ex(ch) -> list:
+    from ..experiments.ibp_ex import specs, training
+
+    b = specs.budget(ch, ch.data_root)
+    device = str(ch.device)
+    analysis = training.decoy_analysis(b, specs.used_grids(b))
+    cells = specs.decoy_specs(b, device, ch.data_root) + specs.pgd_sensitivity_specs(b, device, ch.data_root)
+    return [(s, training.IBP_EX) for s in training.stored_specs(cells, analysis)]
+
+
+def _rrr_theory(ch) -> list:
+    from ..experiments.ibp_ex_theory import budget, demo
+
+    b = budget.budget_for(ch)
+    return [(demo.run_spec(s, b), demo.THEORY) for s in demo.all_specs(b)]
+
+
+def _benchmark(ch) -> list:
+    from ..experiments.benchmark import training
+    from ..train.grid import GRID
+
+    return [(c.spec, GRID) for c in training.specs(training.budget(ch))]
+
+
+CHAPTER_CELLS: dict[str, Callable] = {
+    "baselines": _baselines, "two_stage": _two_stage, "transfer": _table5_grid, "consistency": _table5_grid,
+    "spurious": _spurious, "rrr_theory": _rrr_theory, "ibp_ex": _ibp_ex, "benchmark": _benchmark,
+}
+"""Chapter name -> the (spec, store family) pairs it trains under the chapter object's profile."""
+NOT_PLANNED = {
+    "rrr": "its find-another-explanation chains build each model's annotation from the one before, so most "
+           "of its cells exist only as the chapter runs (its MLPs took under 3 minutes of the cpu book)",
+    "ibp_ex": "besides: ISIC and Plant cells when their data are at data_root, and one IBP-Ex+RRR cell chosen on "
+              "the validation set",
+}
+"""What the plan leaves out, per chapter (printed under the table)."""
+
+
+@dataclass
+class Step:
+    """One distinct training step and evaluation pass, counted and timed here."""
+
+    train_flops: float
+    train_seconds: float
+    eval_flops: float  # per example
+    eval_seconds: float  # per example
+
+
+def _signature(spec: RunSpec, task, batch: int) -> tuple:
+    return (spec.model, repr(sorted(spec.model_arguments(task).items())), spec.method,
+            repr(sorted(spec.method_kwargs.items())), batch, tuple(task.train.x.shape[1:]))
+
+
+def measure_step(spec: RunSpec, task, batch: int, device, reps: int = 3) -> Step:
+    """Count and time one training step of ``spec``'s method on one seed (batch ``batch``) and one forward
+    pass of evaluation, on ``device``."""
+    retain_freed_memory()
+    method = build_method(spec.method, **spec.method_kwargs)
+    model = StackedModel(spec.build(task), [0], device)
+    opts = method.optimizers(model)
+    t = task.train
+    b = Batch(*(v[:batch].to(device)[None] for v in (t.x, t.y, t.mask, t.has_mask)))
+    method.step(model, b, opts, 0.5)
+    with FlopCounterMode(display=False) as counter:
+        method.step(model, b, opts, 0.5)
+    train_flops = counter.get_total_flops()
+    train_seconds = _median_time(lambda: method.step(model, b, opts, 0.5), reps, device)
+    test = next(iter(task.tests.values())).x[:256].to(device)
+    with FlopCounterMode(display=False) as counter:
+        predict(model, test)
+    eval_seconds = _median_time(lambda: predict(model, test), reps, device)
+    return Step(train_flops, train_seconds, counter.get_total_flops() / len(test), eval_seconds / len(test))
+
+
+def _median_time(fn, reps: int, device) -> float:
+    times = []
+    for _ in range(reps):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def evaluated_examples(spec: RunSpec, task) -> int:
+    """Test examples one seed's evaluation reads over training (``epochs`` epochs; every test set, with
+    the validation set when scored), under the spec's :class:`~mlxbook.train.engine.Evaluation`."""
+    e = spec.evaluation()
+    sizes = [len(d) for d in task.tests.values()] + ([len(task.val)] if spec.score_val and task.val is not None else [])
+    points = math.ceil(spec.epochs / e.curve_every)
+    curve = sum(min(e.curve_examples or n, n) for n in sizes)
+    if e.curve_examples is None or e.curve_examples >= max(sizes):
+        return points * curve
+    full = 1 + sum(1 for k in e.full_epochs if k < spec.epochs)
+    return points * curve + full * sum(sizes)
+
+
+def cell_cost(spec: RunSpec, steps_cache: dict, tasks: dict, device) -> dict:
+    """Steps, FLOPs and the time here of one cell (its task loaded once per distinct data)."""
+    key = (spec.loader, spec.dataset, repr(sorted(spec.data.items())), spec.score_val)
+    if key not in tasks:
+        tasks[key] = load_task(spec)
+    task = tasks[key]
+    n = len(task.train)
+    batch = min(spec.batch_size, n)
+    sig = _signature(spec, task, batch)
+    if sig not in steps_cache:
+        steps_cache[sig] = measure_step(spec, task, batch, device)
+    step = steps_cache[sig]
+    seeds = len(spec.seeds)
+    steps = seeds * spec.epochs * math.ceil(n / spec.batch_size)
+    examples = seeds * evaluated_examples(spec, task)
+    return {"steps": steps, "flops": steps * step.train_flops + examples * step.eval_flops,
+            "seconds": steps * step.train_seconds + examples * step.eval_seconds}
+
+
+def plan(chapters: list[str], profile: str, *, data_root=None, device: str = "auto", location: Path | None = None,
+         calibrate: str = "cpu") -> pd.DataFrame:
+    """One row per (chapter, cell): spec columns, ``stored``, ``shared`` (an earlier chapter trains it),
+    ``steps``, ``flops`` and ``seconds`` (estimated here; timed on ``calibrate``)."""
+    from . import chapter as chapters_mod
+
+    rows, seen, steps_cache, tasks = [], set(), {}, {}
+    calib = resolve_device(calibrate)
+    for name in chapters:
+        if name not in CHAPTER_CELLS:
+            continue
+        ch = chapters_mod.start(TITLES.get(name, name), profile=profile, device=device, data_root=data_root,
+                                show=False)
+        for spec, family in CHAPTER_CELLS[name](ch):
+            args = asdict(spec)
+            key = (family.name, repr(args))
+            fn = family.cached(compute_cell, location=location)
+            cost = cell_cost(spec, steps_cache, tasks, calib)
+            rows.append({"chapter": name, "dataset": spec.dataset, "method": spec.method, "model": spec.model,
+                         "seeds": len(spec.seeds), "epochs": spec.epochs, "stored": fn.check_call_in_cache(args, family.key()),
+                         "shared": key in seen, **cost})
+            seen.add(key)
+    return pd.DataFrame(rows)
+
+
+def summary(cells: pd.DataFrame, chapters: list[str], gpu_tflops: float | None = None) -> pd.DataFrame:
+    """Per chapter: cells, stored, to train, steps, TFLOP and the estimated times of what is left to train."""
+    out = []
+    for name in chapters:
+        c = cells[cells.chapter == name] if len(cells) else cells
+        if name not in CHAPTER_CELLS:
+            out.append({"chapter": name, "cells": "not planned" if name in NOT_PLANNED else "no training"})
+            continue
+        todo = c[~c.stored & ~c.shared]
+        row = {"chapter": name, "cells": len(c), "in store": int(c.stored.sum()),
+               "shared": int((c.shared & ~c.stored).sum()), "to train": len(todo),
+               "steps": int(todo.steps.sum()), "TFLOP": todo.flops.sum() / 1e12,
+               "here": _duration(todo.seconds.sum())}
+        if gpu_tflops:
+            row[f"GPU at {gpu_tflops:g} TFLOP/s"] = _duration(todo.flops.sum() / (gpu_tflops * 1e12))
+        out.append(row)
+    todo = cells[~cells.stored & ~cells.shared] if len(cells) else cells
+    total = {"chapter": "total", "cells": len(cells), "in store": int(cells.stored.sum()) if len(cells) else 0,
+             "shared": int((cells.shared & ~cells.stored).sum()) if len(cells) else 0, "to train": len(todo),
+             "steps": int(todo.steps.sum()) if len(todo) else 0,
+             "TFLOP": todo.flops.sum() / 1e12 if len(todo) else 0.0,
+             "here": _duration(todo.seconds.sum() if len(todo) else 0.0)}
+    if gpu_tflops:
+        total[f"GPU at {gpu_tflops:g} TFLOP/s"] = _duration(todo.flops.sum() / (gpu_tflops * 1e12) if len(todo) else 0.0)
+    return pd.DataFrame(out + [total])
+
+
+def _cell(v) -> str:
+    """A summary entry as printed: counts with thousands separators, TFLOP to three figures, blanks for none."""
+    if isinstance(v, str):
+        return v
+    if v is None or v != v:
+        return ""
+    if float(v).is_integer() and abs(v) >= 1:
+        return f"{int(v):,}"
+    return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def report(root: Path, profile: str | None, chapter: list[str] | None, *, gpu_tflops: float | None = None,
+           data_root=None, device: str = "auto", cells: bool = False) -> str:
+    """The text ``python -m mlxbook plan`` prints."""
+    from .profiles import get_profile
+    from .runner import chapters as book_chapters
+
+    name = get_profile(profile).name
+    order = book_chapters(root)
+    wanted = order if not chapter else [c for c in order if c in chapter]
+    unknown = sorted(set(chapter or ()) - set(order))
+    if unknown:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"chapter {unknown[0]!r} is not in the book; chapters: {', '.join(order)}")
+    started = time.perf_counter()
+    table = plan(order, name, data_root=data_root, device=device)  # every chapter: sharing follows book order
+    table = table[table.chapter.isin(wanted)] if len(table) else table
+    lines = [f"plan of profile {name!r} ({len(table)} cells; calibrated here in {time.perf_counter() - started:.0f} s "
+             f"on {torch.get_num_threads()} CPU threads)", ""]
+    lines.append(summary(table, wanted, gpu_tflops).map(_cell).to_string(index=False))
+    notes = [f"{c}: not planned: {why}" if c not in CHAPTER_CELLS else f"{c}: {why}"
+             for c, why in NOT_PLANNED.items() if c in wanted]
+    lines += ["", "Times are for the cells left to train; epochs are an upper bound where a chapter stops early."] + notes
+    if cells and len(table):
+        lines += ["", table.assign(GFLOP=table.flops / 1e9, seconds=table.seconds.round(1)).drop(columns="flops")
+                  .to_string(index=False, float_format=lambda v: f"{v:.1f}")]
+    return "\n".join(lines)
+

@@ -1,0 +1,71 @@
+"""``python -m mlxbook plan``: the chapters' cells, their cost, the store, and an estimate that holds."""
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import torch
+
+from mlxbook.book import chapter, plan
+from mlxbook.experiments.two_stage import baselines as bl
+from mlxbook.train import RunSpec, run_grid
+from mlxbook.train.cell import load_task
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_estimate_of_a_small_grid_is_within_a_factor_of_two_of_its_measured_time():
+    specs = [RunSpec("triangle", m, "shape_cnn", (0, 1), 3, data={"n_train": 100, "n_test": 200, "size": 32},
+                     model_kwargs={"image_size": 32}, method_kwargs=kw)
+             for m, kw in [("erm", {}), ("two_stage", {}), ("rrr", {"lam": 1.0})]]
+    steps, tasks = {}, {}
+    estimate = sum(plan.cell_cost(s, steps, tasks, torch.device("cpu"))["seconds"] for s in specs)
+    started = time.perf_counter()
+    run_grid(specs, cache=False)
+    measured = time.perf_counter() - started
+    assert 0.5 < estimate / measured < 2.0, (estimate, measured)
+
+
+def test_evaluated_examples_follow_the_evaluation_policy():
+    spec = RunSpec("triangle", "erm", "shape_cnn", (0,), 20, data={"n_train": 10, "n_test": 200, "size": 32},
+                   model_kwargs={"image_size": 32})
+    task = load_task(spec)
+    n = sum(len(d) for d in task.tests.values())
+    assert plan.evaluated_examples(spec, task) == 20 * n  # every example after every epoch
+    cut = replace(spec, curve_examples=50, curve_every=2, full_epochs=(10,))
+    assert plan.evaluated_examples(cut, task) == 10 * 50 * len(task.tests) + 2 * n  # 10 points, epoch 10 and the end
+
+
+def test_plan_lists_a_chapters_cells_and_sees_what_the_store_holds(tmp_path):
+    ch = chapter.start("t", profile="smoke", show=False)
+    specs = bl.grid_specs(bl.budget(ch)) + bl.diagnosis_specs(bl.budget(ch))
+    before = plan.plan(["baselines"], "smoke", location=tmp_path)
+    assert len(before) == len(specs) and not before.stored.any() and (before.steps > 0).all()
+    assert (before.flops > 0).all() and (before.seconds > 0).all()
+    run_grid(specs[:2], location=tmp_path)
+    after = plan.plan(["baselines"], "smoke", location=tmp_path)
+    assert after.stored.sum() == 2 and after.stored.iloc[:2].all()
+    shared = plan.plan(["baselines", "transfer"], "smoke", location=tmp_path)
+    assert shared[shared.chapter == "transfer"].shared.all()  # Table 5's grid is trained by Baselines
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "mlxbook", *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "MLXBOOK_PROGRESS": "0"}, timeout=600)
+
+
+def test_plan_command_prints_every_chapter_and_the_gpu_estimate(tmp_path):
+    out = _cli("plan", "--profile", "smoke", "--chapter", "spurious", "--chapter", "rrr", "--gpu-tflops", "60")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "GPU at 60 TFLOP/s" in out.stdout and "spurious" in out.stdout and "total" in out.stdout
+    assert "rrr: not planned" in out.stdout
+
+
+@pytest.mark.parametrize("args, message", [(("--gpu-tflops", "0"), "--gpu-tflops=0.0 must be a positive rate"),
+                                           (("--chapter", "nope"), "chapter 'nope' is not in the book")])
+def test_plan_command_rejects_bad_arguments(args, message):
+    out = _cli("plan", "--profile", "smoke", *args)
+    assert out.returncode == 2 and message in out.stderr
