@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(runner.chapters(args.root)))
             return 0
         if args.command == "plan":
-            from .book import plan
+            from . import plan
 
             if args.gpu_tflops is not None and not args.gpu_tflops > 0:
                 raise ConfigError(f"--gpu-tflops={args.gpu_tflops} must be a positive rate in TFLOP/s")

@@ -16,7 +16,7 @@ COMPUTING = ("mlxbook.data", "mlxbook.models", "mlxbook.methods", "mlxbook.train
 #: The layers in the order of book/intro.md: each imports only earlier ones (the first holds the shared modules).
 LAYERS = (("mlxbook", "mlxbook.errors", "mlxbook.device", "mlxbook.metrics", "mlxbook.provenance"),
           ("mlxbook.paper",), ("mlxbook.data",), ("mlxbook.models",), ("mlxbook.methods",), ("mlxbook.book",),
-          ("mlxbook.train",), ("mlxbook.experiments",), ("mlxbook.__main__",))
+          ("mlxbook.train",), ("mlxbook.experiments",), ("mlxbook.plan",), ("mlxbook.__main__",))
 
 
 def module_name(path: Path) -> str:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from mlxbook.book import chapter, plan
+from mlxbook import plan
+from mlxbook.book import chapter
 from mlxbook.experiments.two_stage import baselines as bl
 from mlxbook.train import RunSpec, run_grid
 from mlxbook.train.cell import load_task
@@ -61,7 +62,7 @@ def test_plan_command_prints_every_chapter_and_the_gpu_estimate(tmp_path):
     out = _cli("plan", "--profile", "smoke", "--chapter", "spurious", "--chapter", "rrr", "--gpu-tflops", "60")
     assert out.returncode == 0, out.stderr[-2000:]
     assert "GPU at 60 TFLOP/s" in out.stdout and "spurious" in out.stdout and "total" in out.stdout
-    assert "rrr: not planned" in out.stdout
+    assert "rrr: besides" in out.stdout and "rrr_theory" not in out.stdout
 
 
 @pytest.mark.parametrize("args, message", [(("--gpu-tflops", "0"), "--gpu-tflops=0.0 must be a positive rate"),
@@ -69,3 +70,21 @@ def test_plan_command_prints_every_chapter_and_the_gpu_estimate(tmp_path):
 def test_plan_command_rejects_bad_arguments(args, message):
     out = _cli("plan", "--profile", "smoke", *args)
     assert out.returncode == 2 and message in out.stderr
+
+
+def test_plan_lists_exactly_the_cells_the_rrr_chapter_stores(tmp_path, monkeypatch):
+    """The RRR chapter's cells are planned by mirroring its calls (its chains cannot be listed before they run):
+    after the chapter has run, the plan finds every one of them in the store."""
+    from mlxbook.book import runner
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "rrr.ipynb").write_bytes((ROOT / "notebooks" / "rrr.ipynb").read_bytes())
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/chapters/rrr\n")
+    store = tmp_path / "store"
+    monkeypatch.setenv("MLXBOOK_CACHE", str(store))
+    monkeypatch.delenv("MLXBOOK_DATA_ROOT", raising=False)
+    assert not plan.plan(["rrr"], "smoke", location=store).stored.any()
+    (run,) = runner.run(tmp_path, profile="smoke")
+    assert run.status == "ok", run
+    after = plan.plan(["rrr"], "smoke", location=store)
+    assert len(after) > 10 and after.stored.all(), after[~after.stored]

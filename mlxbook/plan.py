@@ -29,12 +29,12 @@ import pandas as pd
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..data.base import Batch
-from ..device import resolve_device, retain_freed_memory
-from ..methods import build_method
-from ..models.stacked import StackedModel
-from ..train.cell import RunSpec, compute_cell, load_task
-from ..train.engine import predict
+from .data.base import Batch
+from .device import resolve_device, retain_freed_memory
+from .methods import build_method
+from .models.stacked import StackedModel
+from .train.cell import RunSpec, compute_cell, load_task
+from .train.engine import predict
 
 TITLES = {"baselines": "Baselines", "two_stage": "Two-stage", "transfer": "Transfer", "consistency": "Consistency",
           "spurious": "Spurious", "rrr": "Right for the right reasons", "rrr_theory": "IBP-Ex theory",
@@ -42,37 +42,37 @@ TITLES = {"baselines": "Baselines", "two_stage": "Two-stage", "transfer": "Trans
 
 
 def _baselines(ch) -> list:
-    from ..experiments.two_stage import baselines as bl
-    from ..train.grid import GRID
+    from .experiments.two_stage import baselines as bl
+    from .train.grid import GRID
 
     b = bl.budget(ch, ch.data_root)
     return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + bl.diagnosis_specs(b)]
 
 
 def _table5_grid(ch) -> list:
-    from ..experiments.two_stage import baselines as bl
-    from ..train.grid import GRID
+    from .experiments.two_stage import baselines as bl
+    from .train.grid import GRID
 
     return [(s, GRID) for s in bl.grid_specs(bl.budget(ch, ch.data_root), ch.data_root)]
 
 
 def _two_stage(ch) -> list:
-    from ..experiments.two_stage import ablation
-    from ..train.grid import GRID
+    from .experiments.two_stage import ablation
+    from .train.grid import GRID
 
     p = ablation.plan(ch, data_root=ch.data_root)
     return [(s, GRID) for s in ablation.ablation_specs(p) + ablation.table4_specs(p)]
 
 
 def _spurious(ch) -> list:
-    from ..experiments.two_stage import spurious
-    from ..train.grid import GRID
+    from .experiments.two_stage import spurious
+    from .train.grid import GRID
 
     return [(s, GRID) for s in spurious.specs(spurious.plan(ch, data_root=ch.data_root))]
 
 
 def _ibp_ex(ch) -> list:
-    from ..experiments.ibp_ex import specs, training
+    from .experiments.ibp_ex import specs, training
 
     b = specs.budget(ch, ch.data_root)
     device = str(ch.device)
@@ -82,27 +82,35 @@ def _ibp_ex(ch) -> list:
 
 
 def _rrr_theory(ch) -> list:
-    from ..experiments.ibp_ex_theory import budget, demo
+    from .experiments.ibp_ex_theory import budget, demo
 
     b = budget.budget_for(ch)
     return [(demo.run_spec(s, b), demo.THEORY) for s in demo.all_specs(b)]
 
 
+def _rrr(ch) -> list:
+    from .experiments.rrr import budget, plan
+
+    return plan.cells(budget.chapter_budget(ch, ch.data_root), ch.data_root)
+
+
 def _benchmark(ch) -> list:
-    from ..experiments.benchmark import training
-    from ..train.grid import GRID
+    from .experiments.benchmark import training
+    from .train.grid import GRID
 
     return [(c.spec, GRID) for c in training.specs(training.budget(ch))]
 
 
 CHAPTER_CELLS: dict[str, Callable] = {
     "baselines": _baselines, "two_stage": _two_stage, "transfer": _table5_grid, "consistency": _table5_grid,
-    "spurious": _spurious, "rrr_theory": _rrr_theory, "ibp_ex": _ibp_ex, "benchmark": _benchmark,
+    "spurious": _spurious, "rrr": _rrr, "rrr_theory": _rrr_theory, "ibp_ex": _ibp_ex, "benchmark": _benchmark,
 }
-"""Chapter name -> the (spec, store family) pairs it trains under the chapter object's profile."""
-NOT_PLANNED = {
-    "rrr": "its find-another-explanation chains build each model's annotation from the one before, so most "
-           "of its cells exist only as the chapter runs (its MLPs took under 3 minutes of the cpu book)",
+"""Chapter name -> what it trains under the chapter object's profile: (spec, store family) pairs, or triples
+whose third entry (stored function, arguments, tag) says where the cell is stored (inside an RRR chain; the
+tag tells apart the chain's cells whose planned specs coincide)."""
+LEFT_OUT = {
+    "rrr": "besides: find-another-explanation iterations are planned with a stand-in annotation (each one's comes "
+           "from the model before it); LIME is not counted",
     "ibp_ex": "besides: ISIC and Plant cells when their data are at data_root, and one IBP-Ex+RRR cell chosen on "
               "the validation set",
 }
@@ -194,7 +202,7 @@ def plan(chapters: list[str], profile: str, *, data_root=None, device: str = "au
          calibrate: str = "cpu") -> pd.DataFrame:
     """One row per (chapter, cell): spec columns, ``stored``, ``shared`` (an earlier chapter trains it),
     ``steps``, ``flops`` and ``seconds`` (estimated here; timed on ``calibrate``)."""
-    from . import chapter as chapters_mod
+    from .book import chapter as chapters_mod
 
     rows, seen, steps_cache, tasks = [], set(), {}, {}
     calib = resolve_device(calibrate)
@@ -203,13 +211,13 @@ def plan(chapters: list[str], profile: str, *, data_root=None, device: str = "au
             continue
         ch = chapters_mod.start(TITLES.get(name, name), profile=profile, device=device, data_root=data_root,
                                 show=False)
-        for spec, family in CHAPTER_CELLS[name](ch):
-            args = asdict(spec)
-            key = (family.name, repr(args))
-            fn = family.cached(compute_cell, location=location)
+        for spec, family, *within in CHAPTER_CELLS[name](ch):
+            fn, args, *tag = within[0] if within else (compute_cell, (asdict(spec), family.key()))
+            key = (family.name, repr(args), repr(asdict(spec)), *tag)
             cost = cell_cost(spec, steps_cache, tasks, calib)
             rows.append({"chapter": name, "dataset": spec.dataset, "method": spec.method, "model": spec.model,
-                         "seeds": len(spec.seeds), "epochs": spec.epochs, "stored": fn.check_call_in_cache(args, family.key()),
+                         "seeds": len(spec.seeds), "epochs": spec.epochs,
+                         "stored": family.cached(fn, location=location).check_call_in_cache(*args),
                          "shared": key in seen, **cost})
             seen.add(key)
     return pd.DataFrame(rows)
@@ -221,7 +229,7 @@ def summary(cells: pd.DataFrame, chapters: list[str], gpu_tflops: float | None =
     for name in chapters:
         c = cells[cells.chapter == name] if len(cells) else cells
         if name not in CHAPTER_CELLS:
-            out.append({"chapter": name, "cells": "not planned" if name in NOT_PLANNED else "no training"})
+            out.append({"chapter": name, "cells": "not planned" if name in LEFT_OUT else "no training"})
             continue
         todo = c[~c.stored & ~c.shared]
         row = {"chapter": name, "cells": len(c), "in store": int(c.stored.sum()),
@@ -268,15 +276,15 @@ def _duration(seconds: float) -> str:
 def report(root: Path, profile: str | None, chapter: list[str] | None, *, gpu_tflops: float | None = None,
            data_root=None, device: str = "auto", cells: bool = False) -> str:
     """The text ``python -m mlxbook plan`` prints."""
-    from .profiles import get_profile
-    from .runner import chapters as book_chapters
+    from .book.profiles import get_profile
+    from .book.runner import chapters as book_chapters
 
     name = get_profile(profile).name
     order = book_chapters(root)
     wanted = order if not chapter else [c for c in order if c in chapter]
     unknown = sorted(set(chapter or ()) - set(order))
     if unknown:
-        from ..errors import ConfigError
+        from .errors import ConfigError
 
         raise ConfigError(f"chapter {unknown[0]!r} is not in the book; chapters: {', '.join(order)}")
     started = time.perf_counter()
@@ -286,7 +294,7 @@ def report(root: Path, profile: str | None, chapter: list[str] | None, *, gpu_tf
              f"on {torch.get_num_threads()} CPU threads)", ""]
     lines.append(summary(table, wanted, gpu_tflops).map(_cell).to_string(index=False))
     notes = [f"{c}: not planned: {why}" if c not in CHAPTER_CELLS else f"{c}: {why}"
-             for c, why in NOT_PLANNED.items() if c in wanted]
+             for c, why in LEFT_OUT.items() if c in wanted]
     lines += ["", "Times are for the cells left to train; epochs are an upper bound where a chapter stops early."] + notes
     if cells and len(table):
         lines += ["", table.assign(GFLOP=table.flops / 1e9, seconds=table.seconds.round(1)).drop(columns="flops")
