@@ -109,10 +109,10 @@ CHAPTER_CELLS: dict[str, Callable] = {
 whose third entry (stored function, arguments, tag) says where the cell is stored (inside an RRR chain; the
 tag tells apart the chain's cells whose planned specs coincide)."""
 LEFT_OUT = {
-    "rrr": "besides: find-another-explanation iterations are planned with a stand-in annotation (each one's comes "
-           "from the model before it); LIME is not counted",
-    "ibp_ex": "besides: ISIC and Plant cells when their data are at data_root, and one IBP-Ex+RRR cell chosen on "
-              "the validation set",
+    "rrr": "find-another-explanation iterations are planned with a stand-in annotation (each one's comes from "
+           "the model before it); LIME is not counted",
+    "ibp_ex": "not counted: ISIC and Plant cells when their data are at data_root, and one IBP-Ex+RRR cell chosen "
+              "on the validation set",
 }
 """What the plan leaves out, per chapter (printed under the table)."""
 
@@ -198,6 +198,10 @@ def cell_cost(spec: RunSpec, steps_cache: dict, tasks: dict, device) -> dict:
             "seconds": steps * step.train_seconds + examples * step.eval_seconds}
 
 
+COLUMNS = ["chapter", "dataset", "method", "model", "seeds", "epochs", "stored", "shared", "steps", "flops", "seconds"]
+"""The columns of :func:`plan`'s table, one row per (chapter, cell)."""
+
+
 def plan(chapters: list[str], profile: str, *, data_root=None, device: str = "auto", location: Path | None = None,
          calibrate: str = "cpu") -> pd.DataFrame:
     """One row per (chapter, cell): spec columns, ``stored``, ``shared`` (an earlier chapter trains it),
@@ -220,34 +224,23 @@ def plan(chapters: list[str], profile: str, *, data_root=None, device: str = "au
                          "stored": family.cached(fn, location=location).check_call_in_cache(*args),
                          "shared": key in seen, **cost})
             seen.add(key)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def summary(cells: pd.DataFrame, chapters: list[str], gpu_tflops: float | None = None) -> pd.DataFrame:
-    """Per chapter: cells, stored, to train, steps, TFLOP and the estimated times of what is left to train."""
-    out = []
-    for name in chapters:
-        c = cells[cells.chapter == name] if len(cells) else cells
-        if name not in CHAPTER_CELLS:
-            out.append({"chapter": name, "cells": "not planned" if name in LEFT_OUT else "no training"})
-            continue
+    """Per chapter and in total: cells, stored, to train, steps, TFLOP and the estimated times of what is left."""
+    def row(label: str, c: pd.DataFrame) -> dict:
         todo = c[~c.stored & ~c.shared]
-        row = {"chapter": name, "cells": len(c), "in store": int(c.stored.sum()),
-               "shared": int((c.shared & ~c.stored).sum()), "to train": len(todo),
-               "steps": int(todo.steps.sum()), "TFLOP": todo.flops.sum() / 1e12,
-               "here": _duration(todo.seconds.sum())}
+        out = {"chapter": label, "cells": len(c), "in store": int(c.stored.sum()),
+               "shared": int((c.shared & ~c.stored).sum()), "to train": len(todo), "steps": int(todo.steps.sum()),
+               "TFLOP": todo.flops.sum() / 1e12, "here": _duration(todo.seconds.sum())}
         if gpu_tflops:
-            row[f"GPU at {gpu_tflops:g} TFLOP/s"] = _duration(todo.flops.sum() / (gpu_tflops * 1e12))
-        out.append(row)
-    todo = cells[~cells.stored & ~cells.shared] if len(cells) else cells
-    total = {"chapter": "total", "cells": len(cells), "in store": int(cells.stored.sum()) if len(cells) else 0,
-             "shared": int((cells.shared & ~cells.stored).sum()) if len(cells) else 0, "to train": len(todo),
-             "steps": int(todo.steps.sum()) if len(todo) else 0,
-             "TFLOP": todo.flops.sum() / 1e12 if len(todo) else 0.0,
-             "here": _duration(todo.seconds.sum() if len(todo) else 0.0)}
-    if gpu_tflops:
-        total[f"GPU at {gpu_tflops:g} TFLOP/s"] = _duration(todo.flops.sum() / (gpu_tflops * 1e12) if len(todo) else 0.0)
-    return pd.DataFrame(out + [total])
+            out[f"GPU at {gpu_tflops:g} TFLOP/s"] = _duration(todo.flops.sum() / (gpu_tflops * 1e12))
+        return out
+
+    rows = [row(name, cells[cells.chapter == name]) if name in CHAPTER_CELLS else {"chapter": name, "cells": "no training"}
+            for name in chapters]
+    return pd.DataFrame(rows + [row("total", cells)])
 
 
 def _cell(v) -> str:
@@ -289,14 +282,13 @@ def report(root: Path, profile: str | None, chapter: list[str] | None, *, gpu_tf
         raise ConfigError(f"chapter {unknown[0]!r} is not in the book; chapters: {', '.join(order)}")
     started = time.perf_counter()
     table = plan(order, name, data_root=data_root, device=device)  # every chapter: sharing follows book order
-    table = table[table.chapter.isin(wanted)] if len(table) else table
+    table = table[table.chapter.isin(wanted)]
     lines = [f"plan of profile {name!r} ({len(table)} cells; calibrated here in {time.perf_counter() - started:.0f} s "
              f"on {torch.get_num_threads()} CPU threads)", ""]
     lines.append(summary(table, wanted, gpu_tflops).map(_cell).to_string(index=False))
-    notes = [f"{c}: not planned: {why}" if c not in CHAPTER_CELLS else f"{c}: {why}"
-             for c, why in LEFT_OUT.items() if c in wanted]
+    notes = [f"{c}: {why}" for c, why in LEFT_OUT.items() if c in wanted]
     lines += ["", "Times are for the cells left to train; epochs are an upper bound where a chapter stops early."] + notes
-    if cells and len(table):
+    if cells:
         lines += ["", table.assign(GFLOP=table.flops / 1e9, seconds=table.seconds.round(1)).drop(columns="flops")
                   .to_string(index=False, float_format=lambda v: f"{v:.1f}")]
     return "\n".join(lines)

@@ -62,7 +62,7 @@ def test_plan_command_prints_every_chapter_and_the_gpu_estimate(tmp_path):
     out = _cli("plan", "--profile", "smoke", "--chapter", "spurious", "--chapter", "rrr", "--gpu-tflops", "60")
     assert out.returncode == 0, out.stderr[-2000:]
     assert "GPU at 60 TFLOP/s" in out.stdout and "spurious" in out.stdout and "total" in out.stdout
-    assert "rrr: besides" in out.stdout and "rrr_theory" not in out.stdout
+    assert "rrr: find-another-explanation iterations are planned" in out.stdout and "rrr_theory" not in out.stdout
 
 
 @pytest.mark.parametrize("args, message", [(("--gpu-tflops", "0"), "--gpu-tflops=0.0 must be a positive rate"),
