@@ -1,4 +1,4 @@
-"""Command line: ``python -m mlxbook run [--profile P] [--chapter NAME ...] [--fresh]``, ``plan`` and ``list``."""
+"""Command line: ``python -m mlxbook run [--profile P] [--chapter NAME ...] [--fresh]``, ``plan``, ``scorecard`` and ``list``."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     pl.add_argument("--cells", action="store_true", help="list every cell")
     pl.add_argument("--data-root", default=None, help="folder holding real datasets (MNIST, CUB-200-2011, ...)")
     pl.add_argument("--device", default="auto", help="the device the chapters would train on (default: auto)")
+    sc = sub.add_parser("scorecard", help="the claims' verdicts of the executed chapters (book/chapters)")
+    sc.add_argument("--json", action="store_true", help="print the counts per paper and verdict as JSON")
     args = parser.parse_args(argv)
 
     from .book import runner
@@ -43,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
             print(plan.report(args.root, args.profile, args.chapter, gpu_tflops=args.gpu_tflops,
                               data_root=args.data_root, device=args.device, cells=args.cells))
             return 0
+        if args.command == "scorecard":
+            return _scorecard(args.root, args.json)
         runs = runner.run(args.root, profile=args.profile, chapter=args.chapter, fresh=args.fresh,
                           data_root=args.data_root, device=args.device)
     except (ConfigError, FileNotFoundError) as exc:
@@ -50,6 +54,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(runner.summary(runs))
     return 1 if any(r.status == "failed" for r in runs) else 0
+
+
+def _scorecard(root: Path, as_json: bool) -> int:
+    import json
+
+    from .book import runner, scorecard
+
+    directory = Path(root) / "book" / "chapters"
+    if not directory.is_dir():
+        raise FileNotFoundError(f"no executed chapters at {directory}; run `make book` (or python -m mlxbook run) first")
+    names = runner.chapters(root)
+    claims, rows = scorecard.claims(directory, names), scorecard.collect(directory, names)
+    if as_json:
+        print(json.dumps(scorecard.summary(claims, rows), indent=1, default=str))
+    else:
+        print(scorecard.tally(claims).to_string())
+    return 0
 
 
 if __name__ == "__main__":

@@ -57,7 +57,10 @@ def _fake_cell(seed_last_epochs, values, full_epochs=(20, 40, 80)):
                                 for e in sorted({e for e in full_epochs if e < last} | {last})])
     scores = pd.DataFrame([{"seed": s, "test_set": "test", "accuracy": values(s, last)}
                            for s, last in seed_last_epochs.items()])
-    return {"scores": scores, "curves": curves, "checkpoints": checkpoints}
+    seeds = list(seed_last_epochs)
+    predictions = {"test": np.array([[0, 1] * 4 for _ in seeds])}
+    return {"scores": scores, "curves": curves, "checkpoints": checkpoints, "predictions": predictions,
+            "spec": {"seeds": seeds}}
 
 
 def test_checkpoints_use_the_final_model_of_a_seed_that_stopped_early():
@@ -80,7 +83,7 @@ def test_table3_says_why_rows_are_missing():
                              .set_index(["method", "epoch"]).value.items() if e != 40])
     t = ablation.table3(per_seed, p, "cpu")
     ran = t[t.seeds > 0]
-    assert len(ran) == 6 and (ran.verdict == "supported").all()
+    assert len(ran) == 6 and (ran.context == "one seed").all() and (ran.collapsed == 0).all()
     assert t[(t.dataset == "bird")].why.eq(NEEDS_CUB).all()
     assert t[(t.dataset == "triangle") & (t.n_train == 50) & (t.epoch == 40)].why.str.contains("30 epochs").all()
     assert t[(t.dataset == "fox_cat")].why.str.contains("not in the cpu subset").all()

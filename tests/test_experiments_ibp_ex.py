@@ -52,7 +52,8 @@ def test_method_kwargs_convert_units_and_round_trip():
     base = {"optimizer": "adam", "lr": 1e-3, "weight_decay": 1e-4}
     kw = grids.method_kwargs("pgd_ex", {"eps": 1}, base)
     assert kw["eps"] == pytest.approx(grids.INPUT_STD) and kw["lr"] == 1e-3
-    assert grids.method_kwargs("rrr", {"lam": 100, "weight_decay": 1e-2}, base) == {**base, "lam": 100.0, "weight_decay": 1e-2}
+    rrr = grids.method_kwargs("rrr", {"lam": 100, "weight_decay": 1e-2}, base)
+    assert rrr == {**base, "lam": pytest.approx(100.0 * grids.INPUT_STD), "weight_decay": 1e-2, "gradient": "logits_norm"}
     ibp_rrr = grids.method_kwargs("ibp_ex_rrr", {"eps_max": 2}, base)
     assert ibp_rrr["lam"] == pytest.approx(paper.fact("ibp_ex", "ibp_ex_rrr_lambda") * grids.INPUT_STD)
     for method, hyper in grids.expand(grids.paper_grids()):
@@ -156,7 +157,7 @@ def test_table1_and_certificate_frames(decoy_cells):
     ours = tables.decoy_per_seed(chosen)
     assert set(ours["metric"]) == {"avg_acc", "wg_acc"} and (ours["value"].between(0, 1)).all()
     t1 = tables.comparison(ours, ["dataset", "method", "metric"], table="Table 1")
-    assert len(t1) == 14 and (t1["seeds"] > 0).sum() == 6 and set(t1.loc[t1["seeds"] == 0, "verdict"]) == {"not run"}
+    assert len(t1) == 14 and (t1["seeds"] > 0).sum() == 6 and set(t1.loc[t1["seeds"] == 0, "context"]) == {"not run"}
     cert = tables.certificate_table(chosen, 0.3 / grids.INPUT_STD)
     assert cert["certified"].between(0, 1).all()
     sens = tables.pgd_sensitivity(cells)
@@ -185,7 +186,7 @@ def test_isic_tables_on_the_fixture_tree(isic_root, tmp_path):  # noqa: F811
     for name in ("Table 2", "Table 5"):
         t = by_table[name]
         assert (t["seeds"] == 1).all() and set(t["metric"]) == {"acc_npnc", "acc_pnc", "acc_c", "avg_acc", "wg_acc"}
-        assert not t["verdict"].isin(["needs data", "not run"]).any()
+        assert not t["context"].isin(["needs data", "not run"]).any()
     t6 = by_table["Table 6"]
     assert set(t6["test_set"]) == {"test", "test_patch_removed"} and (t6["seeds"] == 1).all()
     # the per-group columns are the group accuracies; wg is their minimum
@@ -206,5 +207,5 @@ def test_without_data_the_tables_say_what_they_need(tmp_path):
         by_table, chosen = tables.real_tables(dataset, None, TINY, location=tmp_path)
         assert chosen == {}
         for t in by_table.values():
-            assert (t["verdict"] == "needs data").all() and (t["why"] == reason).all()
+            assert (t["context"] == "needs data").all() and (t["why"] == reason).all()
             assert math.isclose(t["value"].sum(), paper.numbers("ibp_ex", table=t["table"].iloc[0])["value"].sum())

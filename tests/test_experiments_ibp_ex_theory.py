@@ -130,7 +130,9 @@ def test_networks_are_probed_cached_and_judged(tmp_path):
     assert again.computed == 0 and again.table.equals(res.table)
     g = theorems.gp_results(SMALL, location=tmp_path)
     c = claims.claims(res, g.lengthscale, g.gamma, g.delta, g.cover, tables.prop1_frame(res)).frame()
-    assert set(c.verdict) <= {compare.SUPPORTED, compare.PARTLY, compare.NOT_SUPPORTED}
+    assert set(c.verdict) <= {compare.SUPPORTED, compare.PARTLY, compare.NOT_SUPPORTED, compare.VACUOUS}
+    assert claims.bound_verdict(True, 240.0) == compare.VACUOUS and claims.bound_verdict(True, 3.0) == compare.SUPPORTED
+    assert claims.bound_verdict(False, 240.0) == compare.NOT_SUPPORTED
     assert len(c) >= 10 and c.claim.is_unique
 
 

@@ -116,12 +116,6 @@ def test_verdict_rules_can_fail():
     assert claims.frame().iloc[4]["verdict"] == "not supported"
 
 
-def test_order_of_magnitude_verdicts():
-    table = pd.DataFrame({"value": [1.0, 1e-5], "ours": [5.0, 1e-3], "seeds": [3, 3], "verdict": "", "why": ""})
-    out = verdicts.order_of_magnitude_verdicts(table)
-    assert out["verdict"].tolist() == ["supported", "not supported"]
-
-
 def test_lime_pixels_and_agreement():
     w = np.zeros((1, 75))
     w[0, [0, 4, 20, 24, 25, 30]] = [3, -2, 1, 1, 0.5, 0.1]  # corner pixels of channel 0 and 1, then others

@@ -28,8 +28,8 @@ print(json.dumps({"file": mlxbook.__file__, "keys": {n: f.key() for n, f in sort
 
 #: Per experiment package: functions that only report (a figure and a verdict rule at least).
 REPORTING = {
-    "two_stage": ["experiments/two_stage/figures.py:curve_figure", "experiments/two_stage/ablation.py:verdict_summary",
-                  "experiments/two_stage/baselines.py:verdict_counts"],
+    "two_stage": ["experiments/two_stage/figures.py:curve_figure", "experiments/two_stage/ablation.py:context_summary",
+                  "experiments/two_stage/baselines.py:context_counts"],
     "rrr": ["experiments/rrr/figures.py:fig3", "experiments/rrr/claims.py:fig3_claims",
             "experiments/rrr/tables.py:runtime_table"],
     "ibp_ex": ["experiments/ibp_ex/figures.py:saliency_figure", "experiments/ibp_ex/tables.py:comparison",
@@ -39,7 +39,8 @@ REPORTING = {
     "benchmark": ["experiments/benchmark/figures.py:heatmap", "experiments/benchmark/statistics.py:wilcoxon_top",
                   "experiments/benchmark/selection.py:leaderboard"],
     "book": ["book/compare.py:against_paper", "book/plots.py:glue_figure", "book/scorecard.py:tally",
-             "book/budget.py:Budget.table"],
+             "book/budget.py:Budget.table", "book/verdicts.py:judge", "book/verdicts.py:one_class"],
+    "the papers' claims": ["paper/claims.py:Claim.paper_effect", "paper/claims.py:get_claim"],
     "method labels and search spaces": ["methods/hparams.py:label", "methods/hparams.py:search_space"],
 }
 

@@ -82,6 +82,22 @@ def test_rrr_penalty_closed_form_for_logistic_regression():
     torch.testing.assert_close(penalty.detach(), expected, rtol=1e-5, atol=1e-7)
 
 
+def test_ibp_ex_papers_rrr_is_the_norm_of_the_masked_logit_gradient():
+    # z = W x + b  =>  d/dx sum_k z_k = sum_k W_k: the penalty is || A * sum_k W_k ||_2 per example, unsquared
+    model = linear()
+    has = torch.tensor([[True] * 6 + [False], [False] + [True] * 6])
+    batch = make_batch(shape=(6,), b=7, n_classes=3, has_mask=has)
+    w = model.params["c.0.weight"].detach()
+    expected = (batch.irrelevant * w.sum(1)[:, None, :]).pow(2).sum(-1).sqrt().mean(-1)
+    rrr = RRR(lam=1.0, gradient="logits_norm")
+    penalty = rrr.loss(model, batch, 0.0) - ERM().loss(model, batch, 0.0)
+    torch.testing.assert_close(penalty.detach(), expected, rtol=1e-5, atol=1e-7)
+    rrr.loss(model, batch, 0.0).sum().backward()  # examples without explanation: a finite gradient, no NaN
+    assert all(torch.isfinite(p.grad).all() for p in model.params.values())
+    with pytest.raises(ConfigError, match="gradient"):
+        RRR(gradient="squared")
+
+
 def test_rrr_sum_is_batch_size_times_mean_and_l2_is_added_once():
     model, batch, l2 = cnn(), make_batch(b=6), 0.01
     weights = sum(p.detach().pow(2).flatten(1).sum(1) for p in model.named())

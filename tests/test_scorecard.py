@@ -16,7 +16,7 @@ def _executed(path, outputs):
 def test_collects_table_rows_and_claims_with_links(tmp_path):
     rows = paper.numbers("two_stage", table="Table 5", dataset="triangle", n_train=10, ratio="1:1", test_set="test")
     ours = pd.DataFrame([{"dataset": "triangle", "n_train": 10, "ratio": "1:1", "test_set": "test", "method": "erm",
-                          "seed": 0, "accuracy": 0.6}])
+                          "seed": 0, "accuracy": 0.5, "collapsed": True}])
     table = compare.against_paper(rows, ours, on=["dataset", "n_train", "ratio", "test_set", "method"])
     rec = compare.record(table, label="tab-t5", caption="Table 5", claim="", profile="cpu")
     claim = {"paper": "rrr", "label": "claim-x", "claim": "c", "paper_says": "p", "ours": "o", "verdict": "partly",
@@ -28,7 +28,8 @@ def test_collects_table_rows_and_claims_with_links(tmp_path):
                                      new_output("stream", text="no record here")])
     card = scorecard.collect(tmp_path, ["a", "b", "missing"])
     assert len(card) == len(rows) + 1
-    assert set(card.verdict) == {"supported", "not run", "partly"}
+    assert set(card.verdict) == {"collapsed", "not run", "partly"}
+    assert "1 collapsed" in card[card.verdict == "collapsed"].ours.iloc[0]
     text = scorecard.markdown(card)
     assert text.count('<a href="a.html#tab-t5">') == len(rows) and '<a href="b.html#claim-x">' in text
     assert scorecard.tally(card).values.sum() == len(card)
@@ -67,3 +68,50 @@ def test_a_claims_table_gives_one_scorecard_row_per_claim(tmp_path):
         compare.show_claims(ch, table.drop(columns="ours"), paper="ibp_ex", label="x", caption="c")
     with pytest.raises(ConfigError, match="'likely'"):
         compare.show_claims(ch, table.assign(verdict="likely"), paper="ibp_ex", label="x", caption="c")
+
+
+def test_claims_come_first_with_every_registered_claim_and_a_json_summary(tmp_path):
+    import json
+
+    from mlxbook.book import verdicts
+    from mlxbook.paper.claims import CLAIMS
+
+    ch = start("t", profile="smoke", show=False)
+    frame = pd.DataFrame([{"dataset": "triangle", "n_train": 10, "ratio": "1:1", "test_set": "test", "method": m,
+                           "seed": s, "accuracy": v + 0.01 * s} for m, v in (("two_stage", 0.8), ("erm", 0.6))
+                          for s in range(3)])
+    judged = verdicts.judge("two_stage.balanced_vs_no_expl", frame, profile="smoke")
+    rec = judged.record() | {"label": "claims-x"}
+    _executed(tmp_path / "baselines.ipynb", [new_output("display_data", data={"text/markdown": "t"},
+                                                        metadata={"mlxbook": {"verdicts": [rec]}})])
+    claims = scorecard.claims(tmp_path, ["baselines"])
+    assert list(claims.claim) == list(CLAIMS)
+    row = claims.set_index("claim").loc["two_stage.balanced_vs_no_expl"]
+    assert row.verdict == judged.verdict and row.chapter == "baselines"
+    assert (claims.set_index("claim").drop(index="two_stage.balanced_vs_no_expl").verdict == "not run").all()
+    text = scorecard.claims_markdown(claims, headline=True)
+    assert '<a href="baselines.html#claims-x">' in text and text.count("\n") == sum(c.headline for c in CLAIMS.values()) + 1
+    rows = scorecard.collect(tmp_path, ["baselines"])
+    out = json.loads(scorecard.write_summary(tmp_path / "s.json", claims, rows).read_text())
+    assert out["two_stage"]["claims"][judged.verdict] == 1
+    assert sum(out["rrr"]["claims"].values()) == sum(c.paper == "rrr" for c in CLAIMS.values())
+    assert any(h["claim"] == "two_stage.balanced_vs_no_expl" for h in out["two_stage"]["headline"])
+    del ch
+
+
+def test_the_scorecard_command_prints_json(tmp_path, root):
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    (tmp_path / "book" / "chapters").mkdir(parents=True)
+    shutil.copy(root / "_toc.yml", tmp_path / "_toc.yml")
+    run = subprocess.run([sys.executable, "-m", "mlxbook", "--root", str(tmp_path), "scorecard", "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert set(out) == {"two_stage", "rrr", "ibp_ex"} and out["ibp_ex"]["claims"]["not run"] > 0
+    missing = subprocess.run([sys.executable, "-m", "mlxbook", "--root", str(tmp_path / "none"), "scorecard"],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "error:" in missing.stderr

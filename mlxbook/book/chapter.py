@@ -37,18 +37,20 @@ class Chapter:
     scaled: dict[str, tuple] = field(default_factory=dict)
     records: list[dict] = field(default_factory=list)
 
-    def cap(self, what: str, paper_value: int, **tighter: int) -> int:
+    def cap(self, what: str, paper_value: int, *, ours: bool = False, **tighter: int) -> int:
         """The profile's value for ``what`` (see :data:`LIMITS`), remembered if it scales the paper down.
 
         ``tighter`` gives this chapter a smaller budget under named profiles, e.g.
         ``ch.cap("epochs", 100, cpu=20)`` when a chapter's grid is too big for the profile's own cap.
+        ``ours=True`` marks ``paper_value`` as our choice for a protocol the paper does not state (the
+        footer says so instead of crediting the paper).
         """
         for name, value in tighter.items():
             check_choice("profile in cap()", name, PROFILES)
             check_int(f"{what} budget for profile {name!r}", value, low=1)
         used = min(self.profile.cap(what, paper_value), tighter.get(self.profile.name, paper_value))
         if used < paper_value:
-            self.scaled[what] = (used, paper_value)
+            self.scaled[what] = (used, f"not stated; our full protocol: {paper_value}" if ours else paper_value)
         return used
 
     def seeds(self, paper_seeds: int, **tighter: int) -> list[int]:
@@ -89,6 +91,18 @@ class Chapter:
         from .compare import show
 
         return show(self, table, label=label, caption=caption, claim=claim)
+
+    def judge(self, per_seed, *claims: str, label: str, value: str = "accuracy", missing: str = "not run"):
+        """Judge the registered ``claims`` (:mod:`mlxbook.paper.claims`) on ``per_seed`` by estimation
+        (:mod:`mlxbook.book.verdicts`), show them under the anchor ``label`` and record them for the scorecard."""
+        from .verdicts import judge, show
+
+        return show(self, [judge(c, per_seed, value=value, missing=missing, profile=self.profile.name,
+                                 budget=self.budget_summary()) for c in claims], label=label)
+
+    def budget_summary(self) -> str:
+        """What this page has scaled down so far, in one line (each verdict records it)."""
+        return "; ".join(f"{LIMITS.get(k, k)} {u} (paper: {p})" for k, (u, p) in sorted(self.scaled.items()))
 
     def provenance(self) -> dict[str, str]:
         """What produced this page, as label -> value."""

@@ -1,19 +1,25 @@
-"""Paper-vs-ours tables with a verdict per row, recorded for the reproduction scorecard.
+"""Paper-vs-ours tables (each number as context) and the claims checked by a stated rule.
 
 A chapter builds a tidy frame of its own per-seed results whose columns name the setting the way
 :mod:`mlxbook.paper` does (``dataset``, ``n_train``, ``ratio``, ``test_set``, ``method`` ...) and
 calls :func:`against_paper` with the paper's rows from :func:`mlxbook.paper.numbers`. Every paper
 number therefore comes from that one module; nothing is typed into a chapter.
 
-Verdict of a row (the issue's rule: same ordering of methods, gap within the spread):
+A row is **context, not a verdict**: the book judges the papers' claims (effects, with their
+intervals: :mod:`mlxbook.book.verdicts`), and a single number landing near the paper's says little
+about an effect. Each row says where the paper's number lies against our 95% *prediction interval*
+for one more seed (mean ± t · sd · sqrt(1 + 1/n), over the seeds whose models did not collapse):
 
-* **value**: ``|ours - paper| <= max(2 * std_ours, 2 * std_paper, tol)``; ``tol`` (default 0.03,
-  three accuracy points) stands for the rounding and seed noise the papers do not report.
-* **ordering**: for every other method of the same group (same setting, different method) that both
-  we and the paper report, our difference has the paper's sign, unless the paper's own gap is
-  below ``tol`` (then the paper states no ordering to reproduce).
-* ``supported`` when both hold, ``partly`` when one holds, ``not supported`` when neither does,
-  and ``needs data`` / ``not run`` when we have no number (the reason is shown).
+* ``inside``, ``paper higher`` or ``paper lower``;
+* ``collapsed``: every seed's model predicts one class on that test set (nothing to compare);
+* ``one seed``: no spread to build an interval from;
+* ``needs data`` / ``not run`` when we have no number (the reason is shown).
+
+The collapsed seeds of every row are counted ("collapsed k/n"); ours (mean ± std) includes them.
+
+Claims outside tables that a chapter checks by a stated rule (a figure's shape, a threshold) are kept
+by :class:`Claims` with the words of :func:`rule_verdict`: supported, partly, not supported, and
+``vacuous`` for a check that cannot fail at the scale run (a bound hundreds of times loose).
 """
 from __future__ import annotations
 
@@ -22,12 +28,17 @@ import re
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..errors import ConfigError
 from ..paper import KEY, PAPERS
 
-SUPPORTED, PARTLY, NOT_SUPPORTED = "supported", "partly", "not supported"
-VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, "needs data", "not run")
+SUPPORTED, PARTLY, NOT_SUPPORTED, VACUOUS = "supported", "partly", "not supported", "vacuous"
+VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, VACUOUS, "needs data", "not run")
+"""The words of a claim checked by a stated rule."""
+INSIDE, PAPER_HIGHER, PAPER_LOWER, COLLAPSED, ONE_SEED = "inside", "paper higher", "paper lower", "collapsed", "one seed"
+CONTEXTS = (INSIDE, PAPER_HIGHER, PAPER_LOWER, COLLAPSED, ONE_SEED, "needs data", "not run")
+"""Where a paper number lies against our prediction interval (a table row's context)."""
 
 
 def rule_verdict(ok: bool | None, partly: bool = False) -> str:
@@ -45,18 +56,27 @@ def check_paper(paper: str) -> str:
     return paper
 
 
-MARKS = {SUPPORTED: "✓ supported", PARTLY: "◐ partly", NOT_SUPPORTED: "✗ not supported"}
+MARKS = {SUPPORTED: "✓ supported", PARTLY: "◐ partly", NOT_SUPPORTED: "✗ not supported",
+         VACUOUS: "○ vacuous (cannot fail at this scale)"}
 
 
 def summarise(per_seed: pd.DataFrame, on: list[str], value: str = "accuracy") -> pd.DataFrame:
-    """Mean, sample std and seed count of ``value`` per combination of ``on``."""
+    """Per combination of ``on``: mean, sample std and count of ``value`` over all seeds, the collapsed
+    seeds (``collapsed`` column, if any) and the 95% prediction interval over the live ones."""
     missing = sorted(set(on + [value]) - set(per_seed.columns))
     if missing:
         raise ConfigError(f"our results have no column {', '.join(map(repr, missing))}; columns: {list(per_seed.columns)}")
-    g = per_seed.groupby(on, dropna=False)[value]
-    out = g.agg(ours="mean", ours_std="std", seeds="count").reset_index()
-    out["ours_std"] = out["ours_std"].fillna(0.0)
-    return out
+    frame = per_seed.assign(collapsed=per_seed["collapsed"].fillna(False).astype(bool)) if "collapsed" in per_seed \
+        else per_seed.assign(collapsed=False)
+    rows = []
+    for key, g in frame.groupby(on, dropna=False):
+        live = g.loc[~g["collapsed"], value].astype(float)
+        n = len(live)
+        half = stats.t.ppf(0.975, n - 1) * live.std() * math.sqrt(1 + 1 / n) if n > 1 else math.nan
+        rows.append({**dict(zip(on, key if isinstance(key, tuple) else (key,))), "ours": g[value].mean(),
+                     "ours_std": g[value].std() if len(g) > 1 else 0.0, "seeds": len(g),
+                     "collapsed": int(g["collapsed"].sum()), "low": live.mean() - half, "high": live.mean() + half})
+    return pd.DataFrame(rows, columns=on + ["ours", "ours_std", "seeds", "collapsed", "low", "high"])
 
 
 def _norm(df: pd.DataFrame, on: list[str]) -> pd.DataFrame:
@@ -68,42 +88,45 @@ def _norm(df: pd.DataFrame, on: list[str]) -> pd.DataFrame:
     return df
 
 
-def against_paper(paper: pd.DataFrame, per_seed: pd.DataFrame, *, on: list[str], value: str = "accuracy",
-                  group: list[str] | None = None, tol: float = 0.03, missing: str | dict = "not run",
-                  profile: str = "") -> pd.DataFrame:
-    """One row per paper number: the paper's value, ours (mean, std, seeds) and the verdict.
+def context(row) -> str:
+    """Where the paper's value of ``row`` lies against our prediction interval (see the module docstring)."""
+    if row["collapsed"] == row["seeds"]:
+        return COLLAPSED
+    if pd.isna(row["low"]):
+        return ONE_SEED
+    if row["value"] > row["high"]:
+        return PAPER_HIGHER
+    return PAPER_LOWER if row["value"] < row["low"] else INSIDE
 
-    ``on`` are the columns shared by ``paper`` rows and ``per_seed`` results; ``group`` (default:
-    ``on`` without ``method``) defines which rows compete in the ordering check. ``missing`` is the
-    reason shown where we have no number: a string, or a dict from ``dataset`` to reason.
+
+def against_paper(paper: pd.DataFrame, per_seed: pd.DataFrame, *, on: list[str], value: str = "accuracy",
+                  missing: str | dict = "not run", profile: str = "") -> pd.DataFrame:
+    """One row per paper number: the paper's value, ours (mean, std, seeds, collapsed seeds), our 95%
+    prediction interval (``low``, ``high``) and the row's :func:`context`.
+
+    ``on`` are the columns shared by ``paper`` rows and ``per_seed`` results. ``missing`` is the reason
+    shown where we have no number: a string, or a dict from ``dataset`` to reason.
     """
     if paper.empty:
         raise ConfigError("against_paper() got no paper rows; check the filters passed to mlxbook.paper.numbers()")
     unknown = sorted(set(on) - set(paper.columns))
     if unknown:
         raise ConfigError(f"on={on!r}: the paper's table has no column {', '.join(unknown)}")
-    group = [c for c in on if c != "method"] if group is None else group
-    ours = summarise(per_seed, on, value) if len(per_seed) else pd.DataFrame(columns=on + ["ours", "ours_std", "seeds"])
+    ours = summarise(per_seed, on, value) if len(per_seed) else summarise(pd.DataFrame(columns=on + [value]), on, value)
     table = _norm(paper, on).merge(_norm(ours, on), on=on, how="left")
     table["seeds"] = table["seeds"].fillna(0).astype(int)
-    verdicts = []
-    for i, row in table.iterrows():
+    table["collapsed"] = table["collapsed"].fillna(0).astype(int)
+    contexts, whys = [], []
+    for _, row in table.iterrows():
         if row["seeds"] == 0:
             reason = missing.get(row.get("dataset"), "not run") if isinstance(missing, dict) else missing
-            verdicts.append(("needs data" if reason.startswith("needs") else "not run", reason))
-            continue
-        paper_std = 0.0 if pd.isna(row["std"]) else float(row["std"])
-        close = abs(row["ours"] - row["value"]) <= max(2 * row["ours_std"], 2 * paper_std, tol)
-        same = (table[group].astype(str) == row[group].astype(str)).all(axis=1) & (table.index != i)
-        others = table[same & (table["seeds"] > 0)]
-        ordered = all(abs(row["value"] - o["value"]) < tol or np.sign(row["ours"] - o["ours"]) == np.sign(row["value"] - o["value"])
-                      for _, o in others.iterrows())
-        verdict = SUPPORTED if close and ordered else PARTLY if close or ordered else NOT_SUPPORTED
-        why = [] if close else [f"gap {row['ours'] - row['value']:+.3f} beyond the spread"]
-        why += [] if ordered else ["ordering of methods differs"]
-        verdicts.append((verdict, "; ".join(why)))
-    table["verdict"] = [v for v, _ in verdicts]
-    table["why"] = [w for _, w in verdicts]
+            contexts.append("needs data" if reason.startswith("needs") else "not run")
+            whys.append(reason)
+        else:
+            contexts.append(context(row))
+            whys.append("")
+    table["context"] = contexts
+    table["why"] = whys
     table["profile"] = profile
     return table
 
@@ -115,6 +138,10 @@ def fmt_mean_std(mean, std) -> str:
     return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
 
 
+def fmt_interval(low, high) -> str:
+    return "–" if pd.isna(low) else f"[{low:.3f}, {high:.3f}]"
+
+
 def markdown(table: pd.DataFrame, *, label: str, caption: str, show: list[str] | None = None) -> str:
     """The table as Markdown under a bold caption, anchored by an HTML id ``label`` for links to it.
 
@@ -122,23 +149,21 @@ def markdown(table: pd.DataFrame, *, label: str, caption: str, show: list[str] |
     """
     show = show or [c for c in ["dataset", "condition", "n_train", "ratio", "test_set", "method", "metric", "epoch"]
                     if c in table.columns and table[c].notna().any() and table[c].nunique(dropna=False) > 1]
-    head = show + ["paper", "ours (mean ± std)", "seeds", "verdict"]
+    head = show + ["paper", "ours (mean ± std)", "seeds", "collapsed", "our 95% prediction interval", "the paper's number"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in table.iterrows():
-        if r["verdict"] in ("needs data", "not run"):
-            verdict = r["why"]
-        else:
-            verdict = MARKS[r["verdict"]] + (f" ({r['why']})" if r["why"] else "")
+        ran = r["seeds"] > 0
         cells = ["–" if pd.isna(r[c]) else str(r[c]) for c in show]
-        cells += [fmt_mean_std(r["value"], r["std"]), fmt_mean_std(r["ours"], r["ours_std"]) if r["seeds"] else "–",
-                  str(r["seeds"]), verdict]
+        cells += [fmt_mean_std(r["value"], r["std"]), fmt_mean_std(r["ours"], r["ours_std"]) if ran else "–",
+                  str(r["seeds"]), f"{r['collapsed']}/{r['seeds']}" if ran else "–",
+                  fmt_interval(r["low"], r["high"]) if ran else "–", r["context"] if ran else r["why"]]
         lines.append("| " + " | ".join(cells) + " |")
     return f'<a id="{label}"></a>\n\n**{caption}**\n\n' + "\n".join(lines)
 
 
 def counts(table: pd.DataFrame) -> dict[str, int]:
-    """How many rows got each verdict."""
-    return {v: int((table["verdict"] == v).sum()) for v in VERDICTS if (table["verdict"] == v).any()}
+    """How many rows got each context."""
+    return {v: int((table["context"] == v).sum()) for v in CONTEXTS if (table["context"] == v).any()}
 
 
 def record(table: pd.DataFrame, *, label: str, caption: str, claim: str, profile: str) -> dict:
@@ -147,21 +172,25 @@ def record(table: pd.DataFrame, *, label: str, caption: str, claim: str, profile
     for _, r in table.iterrows():
         key = {k: (None if pd.isna(r[k]) else (int(r[k]) if isinstance(r[k], (int, np.integer)) else r[k]))
                for k in KEY if k in r.index}
+        ran = bool(r["seeds"])
         rows.append({"key": key, "paper_value": float(r["value"]),
                      "paper_std": None if pd.isna(r["std"]) else float(r["std"]),
-                     "ours": None if not r["seeds"] else float(r["ours"]),
-                     "ours_std": None if not r["seeds"] else float(r["ours_std"]),
-                     "seeds": int(r["seeds"]), "verdict": r["verdict"], "why": r["why"]})
+                     "ours": float(r["ours"]) if ran else None, "ours_std": float(r["ours_std"]) if ran else None,
+                     "seeds": int(r["seeds"]), "collapsed": int(r["collapsed"]),
+                     "low": None if not ran or pd.isna(r["low"]) else float(r["low"]),
+                     "high": None if not ran or pd.isna(r["high"]) else float(r["high"]),
+                     "context": r["context"], "why": r["why"]})
     return {"label": label, "caption": caption, "claim": claim, "profile": profile, "rows": rows}
 
 
 def show(ch, table: pd.DataFrame, *, label: str, caption: str, claim: str = "") -> None:
-    """Display ``table`` (from :func:`against_paper`) with its verdict counts; record it in the output."""
+    """Display ``table`` (from :func:`against_paper`) with its context counts; record it in the output."""
     from IPython.display import Markdown, display
 
     tally = counts(table)
     summary = ", ".join(f"{n} {v}" for v, n in tally.items())
-    text = markdown(table, label=label, caption=f"{caption} Profile `{ch.profile.name}`; verdicts: {summary}.")
+    text = markdown(table, label=label, caption=f"{caption} Profile `{ch.profile.name}`; the paper's number against "
+                                                f"our prediction interval: {summary}.")
     rec = record(table, label=label, caption=caption, claim=claim, profile=ch.profile.name)
     ch.records.append(rec)
     display(Markdown(text), metadata={"mlxbook": {"comparison": rec}})

@@ -1,18 +1,23 @@
-"""The reproduction scorecard: every verdict the executed chapters recorded, one row each.
+"""The reproduction scorecard: each paper's claims with their verdicts first, then every checked number.
 
-Chapters record their verdicts in the metadata of the outputs that show them (``ch.compare`` for
-paper-vs-ours tables, :class:`~mlxbook.book.compare.Claims` for claims outside tables). This module
-reads them back from the executed chapters (``book/chapters/<name>.ipynb``), so the scorecard is generated from results and
-never typed; each row links to the anchor of the output that computed it.
+Chapters record what they judge in the metadata of the outputs that show it: claims judged by
+estimation (:func:`mlxbook.book.verdicts.show`, through ``ch.judge``), claims checked by a stated rule
+(:class:`~mlxbook.book.compare.Claims`) and paper-vs-ours tables (``ch.compare``, each number as
+context). This module reads them back from the executed chapters (``book/chapters/<name>.ipynb``), so
+the scorecard is generated from results and never typed; each row links to the anchor of the output
+that computed it. A registered claim that no executed chapter judged is listed as "not run".
+:func:`summary` is the machine-readable form (``scorecard.json``, ``python -m mlxbook scorecard --json``).
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
-from .compare import VERDICTS, fmt_mean_std
+from . import verdicts
+from .compare import CONTEXTS, VERDICTS, fmt_mean_std
 
 COLUMNS = ["paper", "chapter", "label", "what", "setting", "paper_value", "ours", "profile", "verdict", "why"]
 PAPER_TITLES = {"two_stage": "Machine Learning from Explanations", "rrr": "Right for the Right Reasons",
@@ -27,7 +32,7 @@ def executed_dir(cwd: Path | None = None) -> Path:
 
 
 def records(path: Path) -> list[tuple[str, dict]]:
-    """(kind, record) of every recorded comparison or claim in the executed chapter at ``path``."""
+    """(kind, record) of every recorded verdict, comparison or rule claim in the executed chapter at ``path``."""
     nb = nbformat.read(path, as_version=4)
     found = []
     for cell in nb.cells:
@@ -35,46 +40,125 @@ def records(path: Path) -> list[tuple[str, dict]]:
             meta = out.get("metadata", {}).get("mlxbook", {})
             found += [("comparison", meta["comparison"])] if "comparison" in meta else []
             found += [("claim", rec) for rec in meta.get("claims", [])]
+            found += [("verdict", rec) for rec in meta.get("verdicts", [])]
     return found
 
 
-def collect(directory: Path, chapters: list[str]) -> pd.DataFrame:
-    """One row per recorded verdict of ``chapters`` (book order) executed in ``directory``."""
-    rows = []
+def _executed(directory: Path, chapters: list[str]):
     for name in chapters:
         path = Path(directory) / f"{name}.ipynb"
-        if not path.exists():
-            continue
-        for kind, rec in records(path):
+        if path.exists():
+            yield name, records(path)
+
+
+def claims(directory: Path, chapters: list[str]) -> pd.DataFrame:
+    """One row per registered claim (registry order): its verdict where a chapter judged it, else not run."""
+    judged = {}
+    for name, recs in _executed(directory, chapters):
+        for kind, rec in recs:
+            if kind == "verdict":
+                judged[rec["claim"]] = {**rec, "chapter": name}
+    rows = []
+    for c in verdicts.CLAIMS.values():
+        rec = judged.get(c.id)
+        if rec is None:
+            rec = verdicts.Judgement(claim=c.id, paper=c.paper, where=c.where, words=c.words, statement=c.statement,
+                                     quantity=c.quantity, headline=c.headline, verdict=verdicts.NOT_RUN, null=c.null,
+                                     note=f"the {c.chapter} chapter was not executed").record() | {"chapter": c.chapter}
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def collect(directory: Path, chapters: list[str]) -> pd.DataFrame:
+    """One row per rule claim and per paper number of ``chapters`` (book order) executed in ``directory``;
+    a paper number's ``verdict`` column holds its context (:data:`mlxbook.book.compare.CONTEXTS`)."""
+    rows = []
+    for name, recs in _executed(directory, chapters):
+        for kind, rec in recs:
             if kind == "claim":
                 rows.append({"paper": rec["paper"], "chapter": name, "label": rec["label"], "what": rec["claim"],
                              "setting": "", "paper_value": rec["paper_says"], "ours": rec["ours"],
                              "profile": rec["profile"], "verdict": rec["verdict"], "why": rec["why"]})
-                continue
-            for r in rec["rows"]:
-                key = r["key"]
-                setting = ", ".join(f"{k}={key[k]}" for k in _SETTING if key.get(k) is not None)
-                rows.append({"paper": key["paper"], "chapter": name, "label": rec["label"],
-                             "what": f"{key['table']}: {rec['caption']}", "setting": setting,
-                             "paper_value": fmt_mean_std(r["paper_value"], r["paper_std"]),
-                             "ours": fmt_mean_std(r["ours"], r["ours_std"]) + (f" ({r['seeds']} seeds)" if r["seeds"] else ""),
-                             "profile": rec["profile"], "verdict": r["verdict"], "why": r["why"]})
+            elif kind == "comparison":
+                for r in rec["rows"]:
+                    key = r["key"]
+                    setting = ", ".join(f"{k}={key[k]}" for k in _SETTING if key.get(k) is not None)
+                    ours = fmt_mean_std(r["ours"], r["ours_std"])
+                    if r["seeds"]:
+                        ours += f" ({r['seeds']} seeds" + (f", {r['collapsed']} collapsed)" if r.get("collapsed") else ")")
+                    rows.append({"paper": key["paper"], "chapter": name, "label": rec["label"],
+                                 "what": f"{key['table']}: {rec['caption']}", "setting": setting,
+                                 "paper_value": fmt_mean_std(r["paper_value"], r["paper_std"]), "ours": ours,
+                                 "profile": rec["profile"], "verdict": r.get("context", r.get("verdict")),
+                                 "why": r["why"]})  # "verdict": a chapter executed before rows became context
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def tally(table: pd.DataFrame) -> pd.DataFrame:
-    """Verdict counts per paper (rows) and verdict (columns, in :data:`VERDICTS` order)."""
-    counts = pd.crosstab(table["paper"].map(lambda p: PAPER_TITLES.get(p, p or "(claims)")), table["verdict"])
-    return counts.reindex(columns=[v for v in VERDICTS if v in counts.columns], fill_value=0)
+def _title(paper: str) -> str:
+    return PAPER_TITLES.get(paper, paper or "(claims)")
+
+
+def tally(table: pd.DataFrame, order=None) -> pd.DataFrame:
+    """Counts per paper (rows) and verdict or context (columns, in ``order``, default every word in use)."""
+    order = order or list(verdicts.VERDICTS) + [v for v in VERDICTS + CONTEXTS if v not in verdicts.VERDICTS]
+    counts = pd.crosstab(table["paper"].map(_title), table["verdict"])
+    return counts.reindex(columns=[v for v in order if v in counts.columns], fill_value=0)
+
+
+def claims_markdown(table: pd.DataFrame, *, headline: bool | None = None) -> str:
+    """The judged claims (``headline`` True / False for one kind, None for all) as one Markdown table."""
+    rows = table if headline is None else table[table["headline"] == headline]
+    lines = ["| paper | claim | our effect [95% interval] | paper's effect | seeds | collapsed | verdict | note |",
+             "|---|---|---|---|---|---|---|---|"]
+    for _, r in rows.iterrows():
+        j = verdicts.Judgement(**{k: r[k] for k in verdicts.Judgement.__dataclass_fields__ if k in r and not _na(r[k])})
+        link = (f'<a href="{r["chapter"]}.html#{r["label"]}">{j.statement}</a>' if not _na(r.get("label")) and r.get("label")
+                else j.statement)
+        mark = verdicts.MARKS[j.verdict] + (f", {j.size}" if j.size else "")
+        lines.append(f"| {_title(j.paper)} | {link} ({j.where}) | {verdicts.fmt_effect(j)} | {verdicts.fmt_paper(j)} | "
+                     f"{j.seeds or '–'} | {j.collapsed or '–'} | {mark} | {str(j.note).replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+def _na(v) -> bool:
+    return v is None or (isinstance(v, float) and pd.isna(v))
 
 
 def markdown(table: pd.DataFrame) -> str:
-    """The scorecard as one Markdown table; each row links to the output that computed it."""
-    lines = ["| paper | claim or table | setting | paper | ours | profile | verdict |", "|---|---|---|---|---|---|---|"]
+    """The rule claims and paper numbers as one Markdown table; each row links to the output that computed it."""
+    lines = ["| paper | claim or table | setting | paper | ours | profile | verdict or context |",
+             "|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         link = f'<a href="{r["chapter"]}.html#{r["label"]}">{r["what"]}</a>'
         verdict = r["verdict"] + (f" ({r['why']})" if r["why"] and r["verdict"] not in ("needs data", "not run") else "")
-        cells = [PAPER_TITLES.get(r["paper"], r["paper"]), link, r["setting"], r["paper_value"], r["ours"],
-                 r["profile"], verdict]
+        cells = [_title(r["paper"]), link, r["setting"], r["paper_value"], r["ours"], r["profile"], verdict]
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)
+
+
+def summary(claims_table: pd.DataFrame, rows: pd.DataFrame) -> dict:
+    """Machine-readable counts per paper: claims per verdict (headline and all), rule checks per verdict,
+    paper numbers per context, and each headline claim with its verdict and interval."""
+    out = {}
+    for paper in PAPER_TITLES:
+        c = claims_table[claims_table["paper"] == paper]
+        r = rows[rows["paper"] == paper]
+        is_rule = r["setting"] == ""
+        out[paper] = {
+            "title": PAPER_TITLES[paper],
+            "claims": {v: int((c["verdict"] == v).sum()) for v in verdicts.VERDICTS},
+            "headline_claims": {v: int((c[c["headline"]]["verdict"] == v).sum()) for v in verdicts.VERDICTS},
+            "rule_checks": {v: int((r[is_rule]["verdict"] == v).sum()) for v in VERDICTS},
+            "paper_numbers": {v: int((r[~is_rule]["verdict"] == v).sum()) for v in CONTEXTS},
+            "headline": [{k: (None if _na(x.get(k)) else x.get(k)) for k in
+                          ("claim", "statement", "verdict", "size", "estimate", "lo", "hi", "paper_effect", "seeds",
+                           "collapsed", "profile", "chapter", "note")} for x in c[c["headline"]].to_dict("records")],
+        }
+    return out
+
+
+def write_summary(path: Path, claims_table: pd.DataFrame, rows: pd.DataFrame) -> Path:
+    """Write :func:`summary` as JSON to ``path``."""
+    path = Path(path)
+    path.write_text(json.dumps(summary(claims_table, rows), indent=1, default=str) + "\n")
+    return path

@@ -86,6 +86,8 @@ FACTS = {
                                                     "(extraction reads '103')"),
     "toy_colours_test_size": Fact(20000, "examples", "Appendix A"),
     "toy_colours_erm_n_for_90pct": Fact(2000, "examples (about)", "Appendix A", "A = 0"),
+    "toy_colours_erm_accuracy_level": Fact(0.9, "test accuracy", "Appendix A", "the level of 'for 90% test accuracy'"),
+    "toy_colours_pro_rule_1_accuracy_level": Fact(0.95, "test accuracy", "Appendix A", "the level of 'reaches 95%'"),
     "toy_colours_erm_n_for_100pct": Fact(10000, "examples (about)", "Appendix A", "'to approach 100%'"),
     "toy_colours_pro_rule_1_data_fraction_for_95pct": Fact(1 / 20, "fraction of the baseline's data", "Appendix A",
                                                             "extraction splits the fraction as '1' / '20'"),

@@ -58,3 +58,18 @@ def show_table(table: pd.DataFrame, *, label: str, caption: str, index: bool = T
     from IPython.display import Markdown, display
 
     display(Markdown(f'<a id="{label}"></a>\n\n**{caption}**\n\n' + table.to_markdown(index=index)))
+
+
+def collapse_table(board: pd.DataFrame) -> pd.DataFrame:
+    """Method x column: collapsed seeds / seeds of the selected configurations (a collapsed model predicts one
+    class on the test half); empty cells are the pairs not run."""
+    g = board.groupby(["method", "column"])["collapsed"].agg(["sum", "count"])
+    text = (g["sum"].astype(int).astype(str) + "/" + g["count"].astype(str)).unstack("column")
+    columns = [c for c in dict.fromkeys(board["column"])]
+    return text.reindex(index=[m for m in METHODS if m in set(board["method"])], columns=columns).fillna("–")
+
+
+def collapse_summary(board: pd.DataFrame) -> tuple[int, int]:
+    """(pairs whose every seed collapsed, pairs run): how much of the ranking ranks models that learned nothing."""
+    every = board.groupby(["method", "column"])["collapsed"].all()
+    return int(every.sum()), len(every)

@@ -181,7 +181,8 @@ def split_halves(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def per_seed_scores(cells: list[Cell], result: GridResult) -> pd.DataFrame:
-    """One row per (cell, seed, column, half): accuracy and worst-group accuracy on that half.
+    """One row per (cell, seed, column, half): accuracy and worst-group accuracy on that half, and whether the
+    seed's model predicts one class there (``collapsed``: it learned nothing the half can show).
 
     Scored from each cell's stored predictions and the labels and groups of its (re-built) test sets.
     """
@@ -202,5 +203,6 @@ def per_seed_scores(cells: list[Cell], result: GridResult) -> pd.DataFrame:
                     rows.append({"setting": c.setting, "column": column, "method": c.method, "config": c.config,
                                  "seed": seed, "half": half, "accuracy": accuracy(preds[j][idx], data.y[idx]),
                                  "worst_group_accuracy": worst_group_accuracy(preds[j][idx], data.y[idx],
-                                                                              data.groups[idx])})
+                                                                              data.groups[idx]),
+                                 "collapsed": len(np.unique(preds[j][idx])) == 1})
     return pd.DataFrame(rows)

@@ -40,7 +40,14 @@ best at eps_max 1 (test accuracy 0.46, against 0.29 at 0.3), the public code's d
 public code's decoy-MNIST runs use weight decay 1e-4 and RRR lambda 1-100. The paper profile runs the
 whole grid."""
 
-SCALED_AXES = {("corm", "sigma"), ("pgd_ex", "eps"), ("ibp_ex", "eps_max"), ("ibp_ex_rrr", "eps_max")}
+RRR_GRADIENT = "logits_norm"
+"""The RRR row of this paper: the per-example L2 norm of the masked gradient of the summed logits (its public
+code; :class:`mlxbook.methods.rrr.RRR`), not dtak/rrr's squared gradient of the log-probabilities that the
+two-stage chapters' Grad Reg uses. Its lambda is in standardised input units, so it is multiplied by
+:data:`INPUT_STD` like IBP-Ex+RRR's (input gradients on [0, 1] pixels are 1 / INPUT_STD times larger, and the
+penalty is their unsquared norm): ``("rrr", "lam")`` is in :data:`SCALED_AXES`."""
+
+SCALED_AXES = {("rrr", "lam"), ("corm", "sigma"), ("pgd_ex", "eps"), ("ibp_ex", "eps_max"), ("ibp_ex_rrr", "eps_max")}
 
 
 def paper_grids() -> dict[str, dict[str, tuple]]:
@@ -77,10 +84,12 @@ def expand(grids: dict[str, dict[str, tuple]]) -> list[tuple[str, dict]]:
 def method_kwargs(method: str, hyper: dict, base: dict, input_std: float = INPUT_STD) -> dict:
     """Keyword arguments for :func:`mlxbook.methods.build_method`: ``base`` (optimiser, lr, weight decay of
     ERM) updated by ``hyper``, with radii / noise scales converted to the [0, 1] pixel scale and
-    IBP-Ex+RRR's lambda fixed to the paper's value."""
+    IBP-Ex+RRR's lambda fixed to the paper's value; RRR gets this paper's penalty (:data:`RRR_GRADIENT`)."""
     kw = dict(base)
     for name, value in hyper.items():
         kw[name] = float(value) * input_std if (method, name) in SCALED_AXES else float(value)
     if method == "ibp_ex_rrr":
         kw["lam"] = float(paper.fact(PAPER, "ibp_ex_rrr_lambda")) * input_std
+    if method == "rrr":  # this paper's RRR (Eq. 1, its public code's form)
+        kw["gradient"] = RRR_GRADIENT
     return kw

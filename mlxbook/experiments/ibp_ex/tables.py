@@ -13,6 +13,7 @@ import pandas as pd
 
 from ... import paper
 from ...book.compare import against_paper
+from ...book.verdicts import with_collapse
 from ...data import has_isic, has_plant
 from .grids import INPUT_STD, LABELS, PAPER, ROBUST
 from .selection import hyper_of, select
@@ -21,14 +22,17 @@ from .training import Analysis, real_cells
 
 
 def decoy_per_seed(chosen: dict[str, dict], dataset: str = "decoy_mnist") -> pd.DataFrame:
-    """Table 1 rows per seed: avg_acc (plain test accuracy, as the paper's decoy-MNIST 'Avg Acc') and wg_acc."""
+    """Table 1 rows per seed: avg_acc (plain test accuracy, as the paper's decoy-MNIST 'Avg Acc') and wg_acc, and
+    whether the seed's model predicts one class (``collapsed``)."""
     rows = []
     for method, cell in chosen.items():
-        test = cell["scores"][cell["scores"]["test_set"] == "test"]
+        scores = with_collapse(cell)
+        test = scores[scores["test_set"] == "test"]
         for _, r in test.iterrows():
-            rows.append({"dataset": dataset, "method": method, "metric": "avg_acc", "seed": r["seed"], "value": r["accuracy"]})
+            rows.append({"dataset": dataset, "method": method, "metric": "avg_acc", "seed": r["seed"], "value": r["accuracy"],
+                         "collapsed": r["collapsed"]})
             rows.append({"dataset": dataset, "method": method, "metric": "wg_acc", "seed": r["seed"],
-                         "value": r["worst_group_accuracy"]})
+                         "value": r["worst_group_accuracy"], "collapsed": r["collapsed"]})
     return pd.DataFrame(rows)
 
 
@@ -53,13 +57,14 @@ def real_per_seed(chosen: dict[str, dict], dataset: str) -> pd.DataFrame:
     per seed, on the test set."""
     rows = []
     for method, cell in chosen.items():
-        test = cell["scores"][cell["scores"]["test_set"] == "test"]
+        scores = with_collapse(cell)
+        test = scores[scores["test_set"] == "test"]
         for _, r in test.iterrows():
             values = {"avg_acc": r["macro_accuracy"], "wg_acc": r["worst_group_accuracy"]}
             if dataset == "isic":
                 values |= {name: r.get(f"group_{g}", np.nan) for g, name in ISIC_GROUP_METRICS.items()}
             rows += [{"dataset": dataset, "test_set": "test", "method": method, "metric": k, "seed": r["seed"],
-                      "value": float(v)} for k, v in values.items() if not pd.isna(v)]
+                      "value": float(v), "collapsed": r["collapsed"]} for k, v in values.items() if not pd.isna(v)]
     return pd.DataFrame(rows)
 
 
@@ -69,12 +74,12 @@ def table6_per_seed(chosen: dict[str, dict]) -> pd.DataFrame:
     for method in ROBUST:
         if method not in chosen:
             continue
-        scores = chosen[method]["scores"]
+        scores = with_collapse(chosen[method])
         for test_set in ("test", "test_patch_removed"):
             for _, r in scores[scores["test_set"] == test_set].iterrows():
                 if not pd.isna(r.get("group_1", np.nan)):
                     rows.append({"dataset": "isic", "test_set": test_set, "method": method, "metric": "acc_pnc",
-                                 "seed": r["seed"], "value": float(r["group_1"])})
+                                 "seed": r["seed"], "value": float(r["group_1"]), "collapsed": r["collapsed"]})
     return pd.DataFrame(rows)
 
 

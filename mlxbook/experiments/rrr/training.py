@@ -19,6 +19,7 @@ import torch
 
 from ... import paper
 from ...book import store
+from ...book.verdicts import with_collapse
 from ...device import one_thread
 from ...train import RunSpec, run_cells
 from ...train.cell import compute_cell, name_of
@@ -60,11 +61,12 @@ def cell_spec(dataset: str, data: dict, a, lam_paper: float, seeds, train: dict)
 
 
 def chapter_view(cell: dict) -> dict:
-    """A stored cell as the chapter reads it: ``scores`` (seed x test set accuracy, seeds in spec order),
+    """A stored cell as the chapter reads it: ``scores`` (seed x test set accuracy and whether the seed's model
+    predicts one class there, :func:`mlxbook.book.verdicts.one_class`; seeds in spec order),
     ``curves``, ``states``, ``seconds``, ``epochs`` and ``method``."""
     spec = cell["spec"]
     order = {seed: i for i, seed in enumerate(spec["seeds"])}
-    scores = cell["scores"][["seed", "test_set", "accuracy"]]
+    scores = with_collapse(cell)[["seed", "test_set", "accuracy", "collapsed"]]
     scores = scores.sort_values("seed", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
     return {"scores": scores, "curves": cell["curves"], "states": cell["states"], "seconds": cell["seconds"],
             "epochs": spec["epochs"], "method": spec["method"]}
@@ -242,7 +244,7 @@ def decoy_accuracies(data: dict, lam_paper: float, seeds, train: dict) -> pd.Dat
         for r in cell["scores"].itertuples():
             rows.append({"dataset": "decoy_mnist", "condition": condition, "test_set": r.test_set, "method": method,
                          "annotation": MASK_LABELS[spec] if spec != "task" else "full A", "seed": r.seed,
-                         "accuracy": r.accuracy})
+                         "accuracy": r.accuracy, "collapsed": r.collapsed})
     return pd.DataFrame(rows)
 
 

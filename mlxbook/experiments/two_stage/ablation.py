@@ -86,8 +86,8 @@ def plan(ch, data_root=None) -> Plan:
     image = ch.by_profile(smoke=32, cpu=32, paper=paper.fact(PAPER, "image_size"))
     if image < paper.fact(PAPER, "image_size"):
         ch.scale("image side (px)", image, paper.fact(PAPER, "image_size"))
-    epochs = ch.cap("epochs", MAX_EPOCHS)
-    n_test = ch.cap("n_test", 1000, cpu=100)
+    epochs = ch.cap("epochs", MAX_EPOCHS, ours=True)
+    n_test = ch.cap("n_test", baselines.PAPER_N_TEST, ours=True, cpu=100)
     ab_sizes = ch.by_profile(smoke={"triangle": (10,), "bird": (30,)},
                              cpu={"triangle": (50,), "fox_cat": (100,), "bird": (30, 60)}, paper=t3)
     # Table 5's budget, declared on a shadow chapter so that its scale-downs do not overwrite ours
@@ -176,7 +176,8 @@ def at_checkpoints(result: GridResult, specs: list[RunSpec], test_set: str = "te
 
     A seed that stopped early keeps its final model, so its accuracy at a later checkpoint is its last
     one; a checkpoint beyond the run's ``epochs`` is left out (not run). Columns: dataset, n_train,
-    ratio, method, seed, epoch (int or "convergence"), accuracy.
+    ratio, method, seed, epoch (int or "convergence"), accuracy, and ``collapsed`` for the final models (the
+    checkpoints keep no predictions, so a checkpoint's collapse is unknown).
     """
     scores, _ = tidy(result, specs)
     keys = ["dataset", "n_train", "ratio", "method", "seed"]
@@ -191,7 +192,7 @@ def at_checkpoints(result: GridResult, specs: list[RunSpec], test_set: str = "te
             last = full[full.epoch <= e].groupby("seed").tail(1)
             rows.append(pd.DataFrame({"seed": last.seed.to_numpy(), "accuracy": last[f"acc/{test_set}"].to_numpy()})
                         .assign(**setting, epoch=e))
-    final = scores[scores.test_set == test_set][keys + ["accuracy"]].assign(epoch=CONVERGENCE)
+    final = scores[scores.test_set == test_set][keys + ["accuracy", "collapsed"]].assign(epoch=CONVERGENCE)
     out = pd.concat(rows + [final], ignore_index=True)
     out["epoch"] = out["epoch"].astype(object)
     return out
@@ -216,12 +217,12 @@ def table3(per_seed: pd.DataFrame, p: Plan, profile: str) -> pd.DataFrame:
 
 
 def explain_missing(table: pd.DataFrame, reason) -> pd.DataFrame:
-    """Set the verdict ("needs data" / "not run") and ``why`` of every row without our number by ``reason(row)``."""
+    """Set the context ("needs data" / "not run") and ``why`` of every row without our number by ``reason(row)``."""
     table = table.copy()
     for i, r in table[table.seeds == 0].iterrows():
         why = reason(r)
         table.loc[i, "why"] = why
-        table.loc[i, "verdict"] = "needs data" if why.startswith("needs") else "not run"
+        table.loc[i, "context"] = "needs data" if why.startswith("needs") else "not run"
     return table
 
 
@@ -306,15 +307,15 @@ def paper_table4() -> pd.DataFrame:
 # -------------------------------------------------------------------------------------------- figures
 
 
-def verdict_summary(table: pd.DataFrame, columns: list[str]) -> str:
-    """Markdown: the verdict counts of a comparison table and every row that is not supported, in words."""
+def context_summary(table: pd.DataFrame, columns: list[str]) -> str:
+    """Markdown: how many of a comparison table's paper numbers lie inside our prediction intervals, and
+    every computed row where one does not, in words."""
     ran = table[table.seeds > 0]
-    counts = compare.counts(table)
-    head = ", ".join(f"{n} {v}" for v, n in counts.items())
-    lines = [f"Verdicts: {head} ({len(ran)} of {len(table)} rows computed on this profile)."]
-    bad = ran[ran.verdict != compare.SUPPORTED]
-    for _, r in bad.iterrows():
+    head = ", ".join(f"{n} {v}" for v, n in compare.counts(ran).items()) or "none"
+    lines = [f"The paper's numbers against our prediction intervals: {head} ({len(ran)} of {len(table)} rows "
+             "computed on this profile)."]
+    for _, r in ran[ran.context != compare.INSIDE].iterrows():
         where = ", ".join(f"{c} {r[c]}" for c in columns if c in r and pd.notna(r[c]))
         lines.append(f"- {where}: paper {r['value']:.3f}, ours {r['ours']:.3f} ± {r['ours_std']:.3f} "
-                     f"({r['verdict']}: {r['why']})")
+                     f"({r['context']}; collapsed {r['collapsed']}/{r['seeds']})")
     return "\n".join(lines)

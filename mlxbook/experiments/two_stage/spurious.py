@@ -19,6 +19,7 @@ from ...book import compare
 from ...data import has_cub
 from ...train import RunSpec
 from .ablation import explain_missing, paper_sizes
+from .baselines import PAPER_EPOCHS, PAPER_N_TEST
 from .settings import BALANCED_METHODS, NEEDS_CUB, Budget, balanced_specs
 
 PAPER = "two_stage"
@@ -45,8 +46,8 @@ def plan(ch, data_root=None) -> Plan:
     image = ch.by_profile(smoke=32, cpu=32, paper=paper.fact(PAPER, "image_size"))
     if image < paper.fact(PAPER, "image_size"):
         ch.scale("image side (px)", image, paper.fact(PAPER, "image_size"))
-    epochs = ch.cap("epochs", 100, cpu=20)
-    n_test = ch.cap("n_test", 1000, cpu=200)
+    epochs = ch.cap("epochs", PAPER_EPOCHS, ours=True, cpu=20)
+    n_test = ch.cap("n_test", PAPER_N_TEST, ours=True, cpu=200)
     sizes = ch.by_profile(smoke={"triangle": (10,), "bird": (60,)},
                           cpu={"triangle": (10, 50, 100), "fox_cat": (50, 100), "bird": (60,)}, paper=full)
     n_used, n_full = sum(len(v) for v in sizes.values()), sum(len(v) for v in full.values())
