@@ -115,8 +115,9 @@ def claims_markdown(table: pd.DataFrame, *, headline: bool | None = None) -> str
         link = (f'<a href="{r["chapter"]}.html#{r["label"]}">{j.statement}</a>' if not _na(r.get("label")) and r.get("label")
                 else j.statement)
         mark = verdicts.MARKS[j.verdict] + (f", {j.size}" if j.size else "")
+        note = "; ".join(x for x in (str(j.note), f"larger budgets: {j.sweep}" if j.sweep else "") if x)
         lines.append(f"| {_title(j.paper)} | {link} ({j.where}) | {verdicts.fmt_effect(j)} | {verdicts.fmt_paper(j)} | "
-                     f"{j.seeds or '–'} | {j.collapsed or '–'} | {mark} | {str(j.note).replace('|', '/')} |")
+                     f"{j.seeds or '–'} | {j.collapsed or '–'} | {mark} | {note.replace('|', '/')} |")
     return "\n".join(lines)
 
 
@@ -152,7 +153,7 @@ def summary(claims_table: pd.DataFrame, rows: pd.DataFrame) -> dict:
             "paper_numbers": {v: int((r[~is_rule]["verdict"] == v).sum()) for v in CONTEXTS},
             "headline": [{k: (None if _na(x.get(k)) else x.get(k)) for k in
                           ("claim", "statement", "verdict", "size", "estimate", "lo", "hi", "paper_effect", "seeds",
-                           "collapsed", "profile", "chapter", "note")} for x in c[c["headline"]].to_dict("records")],
+                           "collapsed", "profile", "chapter", "note", "sweep", "cuts")} for x in c[c["headline"]].to_dict("records")],
         }
     return out
 

@@ -224,21 +224,23 @@ class Judgement:
     note: str = ""
     label: str = ""
     profile: str = ""
-    budget: str = ""
+    cuts: str = ""
+    sweep: str = ""
 
     def record(self) -> dict:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
 
 
 def judge(claim_id: str, per_seed: pd.DataFrame, *, value: str = "accuracy", missing: str = NOT_RUN,
-          profile: str = "", label: str = "", budget: str = "") -> Judgement:
+          profile: str = "", label: str = "", cuts: str = "", sweep: str = "") -> Judgement:
     """Judge the registered claim ``claim_id`` on ``per_seed`` (one row per seed and setting, with the
     claim's setting and side columns, ``value`` and optionally ``collapsed``); ``missing`` is the reason
-    shown when there are no results (a reason starting with "needs" gives the verdict needs data)."""
+    shown when there are no results (a reason starting with "needs" gives the verdict needs data); ``cuts``
+    records the page's scale-downs and ``sweep`` what rerunning the claim at larger budgets showed."""
     claim = get_claim(claim_id)
     base = dict(claim=claim.id, paper=claim.paper, where=claim.where, words=claim.words, statement=claim.statement,
                 quantity=claim.quantity, headline=claim.headline, null=claim.null, label=label, profile=profile,
-                budget=budget)
+                cuts=cuts, sweep=sweep)
     if per_seed is None or len(per_seed) == 0:
         return Judgement(**base, verdict=NEEDS_DATA if missing.startswith("needs") else NOT_RUN, note=missing)
     if value not in per_seed:
@@ -291,13 +293,16 @@ def fmt_paper(j: Judgement) -> str:
 
 def markdown(judgements: list[Judgement], *, label: str) -> str:
     """The judged claims as one Markdown table under an anchor ``label``."""
-    lines = [f'<a id="{label}"></a>', "", "| claim | our effect [95% interval] | paper's effect | seeds | collapsed | verdict | note |",
-             "|---|---|---|---|---|---|---|"]
+    sweep = any(j.sweep for j in judgements)
+    head = "| claim | our effect [95% interval] | paper's effect | seeds | collapsed | verdict | note |"
+    lines = [f'<a id="{label}"></a>', "", head + (" at larger budgets |" if sweep else ""),
+             "|---|---|---|---|---|---|---|" + ("---|" if sweep else "")]
     for j in judgements:
         what = f"**{j.statement}** ({j.where})"
         mark = MARKS[j.verdict] + (f", {j.size}" if j.size else "")
         note = j.note.replace("|", "/")
-        lines.append(f"| {what} | {fmt_effect(j)} | {fmt_paper(j)} | {j.seeds or '–'} | {j.collapsed or '–'} | {mark} | {note} |")
+        row = f"| {what} | {fmt_effect(j)} | {fmt_paper(j)} | {j.seeds or '–'} | {j.collapsed or '–'} | {mark} | {note} |"
+        lines.append(row + (f" {j.sweep or '–'} |" if sweep else ""))
     return "\n".join(lines)
 
 

@@ -165,11 +165,6 @@ _CLAIMS = [
           "doing joint training is conceptually inferior to our two-stage training",
           "Ours beats its Joint Opt ablation at the last epoch Table 3 reports that we ran", "two_stage",
           OURS, {"method": "two_stage_joint"}, ("dataset", "n_train", "epoch"), {"table": "Table 3"}),
-    Claim("two_stage.sample_complexity", "two_stage", "App. D, Table 4",
-          "our method leads to lower sample complexity as the dataset size needed to reach a certain performance "
-          "threshold is much smaller than that if using labels only",
-          "At Table 4's training sizes, Ours is more accurate than No expl", "two_stage", OURS, NO_EXPL,
-          ("dataset", "n_train"), {"table": "Table 4"}),
     # ---------------------------------------------------------------- Right for the Right Reasons
     Claim("rrr.decoy_fools_plain_model", "rrr", "Sec 3.2, Fig 9",
           "the same model obtains a higher 99.6% train accuracy but a much lower 55.2% test accuracy, indicating it is "

@@ -185,3 +185,4 @@ def ablation_curve_figure(curves: pd.DataFrame, test_set: str = "test", marks: p
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+

@@ -1,0 +1,103 @@
+"""A claim judged at several budgets: does its verdict hold, or move with the budget?
+
+An experiment reruns the cells that decide a claim at budgets that each change one thing (more epochs,
+smaller batches, more seeds, more data) and labels each per-seed row with its ``budget`` (:data:`BASE`
+for the page's own). :func:`summary` judges every claim at every budget with
+:func:`mlxbook.book.verdicts.judge` and :func:`reading` says in words what the sweep shows; the reading
+goes beside the claim's verdict (``ch.judge(..., sweep=...)``).
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import verdicts
+
+BASE = "as the page"
+"""The label of the page's own budget in a sweep."""
+
+
+def judge_by_budget(claim_id: str, by_budget: pd.DataFrame, *, value: str = "accuracy") -> pd.DataFrame:
+    """The claim judged at every budget on the sweep's settings: budget, estimate, lo, hi, paper_effect, verdict."""
+    rows = []
+    for label, part in by_budget.groupby("budget", sort=False):
+        j = verdicts.judge(claim_id, part, value=value)
+        rows.append({"budget": label, "estimate": j.estimate, "lo": j.lo, "hi": j.hi, "paper_effect": j.paper_effect,
+                     "verdict": j.verdict, "seeds": j.seeds, "collapsed": j.collapsed})
+    return pd.DataFrame(rows)
+
+
+def reading(table: pd.DataFrame) -> str:
+    """In words: does the verdict hold at every budget tried, or move (toward or away from the paper's effect)?"""
+    done = table.dropna(subset=["estimate"])
+    if done.empty:
+        return "no budget tried gave an estimate"
+    base = done[done.budget == BASE]
+    words = sorted(set(done.verdict))
+    if len(words) == 1:
+        return f"{words[0]} at every budget tried ({', '.join(done.budget)})"
+    parts = ", ".join(f"{r.budget}: {r.verdict}" for r in done.itertuples())
+    if base.empty or base.paper_effect.isna().all():
+        return f"changes with the budget ({parts})"
+    gap = (done.estimate - done.paper_effect).abs()
+    closer = done[gap < float((base.estimate - base.paper_effect).abs().iloc[0]) - 1e-12].budget.tolist()
+    toward = f"; closer to the paper's effect at {', '.join(closer)}" if closer else "; never closer to the paper's effect"
+    return f"changes with the budget ({parts}){toward}"
+
+
+def summary(claims: list[str], by_budget: pd.DataFrame, *, value: str = "accuracy") -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every claim judged at every budget (one frame, a ``claim`` column) and each claim's :func:`reading`."""
+    tables = {c: judge_by_budget(c, by_budget, value=value) for c in claims}
+    frame = pd.concat([t.assign(claim=c) for c, t in tables.items()], ignore_index=True)
+    return frame, {c: reading(t) for c, t in tables.items()}
+
+
+def fmt(table: pd.DataFrame) -> pd.DataFrame:
+    """A sweep's table for the page: claim statement, budget, effect [interval], the paper's effect, verdict."""
+    out = table.copy()
+    out["claim"] = out["claim"].map(lambda c: verdicts.CLAIMS[c].statement)
+    out["our effect [95% interval]"] = [
+        "–" if e is None or (isinstance(e, float) and math.isnan(e)) else f"{e:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+        if verdicts.CLAIMS[c].quantity == "difference" else f"{e:.2f} [{lo:.2f}, {hi:.2f}]"
+        for c, e, lo, hi in zip(table["claim"], table["estimate"], table["lo"], table["hi"])]
+    out["paper's effect"] = [("–" if p is None or pd.isna(p) else f"{p:+.3f}") for p in table["paper_effect"]]
+    return out[["claim", "budget", "our effect [95% interval]", "paper's effect", "seeds", "collapsed", "verdict"]]
+
+
+def figure(table: pd.DataFrame, *, width: float = 11.0):
+    """Each claim's effect (point, 95% interval) at every budget of the sweep, against the paper's effect over
+    the same settings (dashed) and no effect (dotted); one panel per claim (a table of :func:`summary`)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    CLAIMS = verdicts.CLAIMS
+    claims = list(dict.fromkeys(table["claim"]))
+    cols = min(3, len(claims))
+    rows = math.ceil(len(claims) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width, 2.8 * rows + 0.3), squeeze=False)
+    for ax, claim in zip(axes.flat, claims):
+        c = CLAIMS[claim]
+        t = table[table["claim"] == claim].reset_index(drop=True)
+        x = np.arange(len(t))
+        est = t["estimate"].astype(float)
+        lo, hi = t["lo"].astype(float), t["hi"].astype(float)
+        ax.errorbar(x, est, yerr=[est - lo, hi - est], fmt="o", color="#0173b2", capsize=3)
+        for i, verdict in enumerate(t["verdict"]):
+            ax.annotate(verdict, (i, hi.iloc[i] if not np.isnan(hi.iloc[i]) else c.null), textcoords="offset points",
+                        xytext=(0, 4), ha="center", fontsize=7)
+        paper_effect = t["paper_effect"].dropna()
+        if len(paper_effect):
+            ax.axhline(float(paper_effect.iloc[0]), color="#d55e00", ls="--", lw=1, label="paper's effect")
+        ax.axhline(c.null, color="grey", ls=":", lw=1, label="no effect")
+        if c.quantity != "difference":
+            ax.set_yscale("log")
+        ax.set_xticks(x, t["budget"], rotation=20, fontsize=8)
+        ax.set_title(c.statement, fontsize=8, wrap=True)
+        ax.set_ylabel("effect" if c.quantity == "difference" else "ratio")
+    for ax in axes.flat[len(claims):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, bbox_to_anchor=(0.5, -0.01))
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
