@@ -63,6 +63,22 @@ def test_no_effect_with_a_tight_interval_is_not_reproduced_and_a_reversed_one_is
     assert verdicts.judge(CLAIM, _frame(0.5, 0.7, sd=0.01)).verdict == "contradicted"
 
 
+def test_a_claim_of_a_negative_effect_is_judged_on_its_own_side():
+    # "Grad Reg rarely outperforms the baseline": the claimed effect (Grad Reg - No expl) is negative
+    rows = paper.numbers("two_stage", table="Table 5", source="Table 5, black numbers", **SETTING).set_index("method")
+    claimed = rows.loc["rrr", "value"] - rows.loc["erm", "value"]
+    assert claimed < 0
+
+    def judged(rrr, erm, sd):
+        frame = _frame(rrr, erm, sd=sd).replace({"method": {"two_stage": "rrr"}})
+        return verdicts.judge("two_stage.grad_reg_rarely_better", frame)
+
+    assert judged(0.6 + claimed, 0.6, 0.001).verdict == "reproduced"
+    assert judged(0.5, 0.6, 0.01).verdict == "other size" and judged(0.5, 0.6, 0.01).size == "stronger"
+    assert judged(0.7, 0.6, 0.01).verdict == "contradicted"
+    assert judged(0.6, 0.6, 0.2).verdict == "inconclusive"  # covers no effect and the paper's
+
+
 def test_an_underpowered_effect_is_inconclusive_and_says_how_many_seeds_would_resolve_it():
     j = verdicts.judge(CLAIM, _frame(0.6 + _paper_effect() / 2, 0.6, sd=0.3, n=3))
     assert j.verdict == "inconclusive" and j.lo < 0 < j.paper_effect < j.hi

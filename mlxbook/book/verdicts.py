@@ -168,7 +168,8 @@ def verdict(est: float, lo: float, hi: float, *, null: float, paper_effect: floa
     """The verdict of an interval [lo, hi] (see the module docstring) and, for other size, stronger / weaker."""
     if any(map(math.isnan, (est, lo, hi))):
         return INCONCLUSIVE, "no spread to estimate from"
-    above, below = direction * (lo - null) > 0, direction * (hi - null) < 0
+    near, far = (lo, hi) if direction > 0 else (hi, lo)  # the interval's end nearest to / farthest from no effect
+    above, below = direction * (near - null) > 0, direction * (far - null) < 0
     has_paper = paper_effect is not None and not math.isnan(paper_effect)
     inside = has_paper and lo <= paper_effect <= hi
     if above and hi - lo == 0 and has_paper:
