@@ -46,11 +46,14 @@ def reading(table: pd.DataFrame) -> str:
     return f"changes with the budget ({parts}){toward}"
 
 
-def summary(claims: list[str], by_budget: pd.DataFrame, *, value: str = "accuracy") -> tuple[pd.DataFrame, dict[str, str]]:
-    """Every claim judged at every budget (one frame, a ``claim`` column) and each claim's :func:`reading`."""
+def summary(claims: list[str], by_budget: pd.DataFrame, *, value: str = "accuracy",
+            where: str = "") -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every claim judged at every budget (one frame, a ``claim`` column) and each claim's :func:`reading`,
+    prefixed by ``where`` (the settings the sweep reran: its verdicts are about those settings only)."""
     tables = {c: judge_by_budget(c, by_budget, value=value) for c in claims}
     frame = pd.concat([t.assign(claim=c) for c, t in tables.items()], ignore_index=True)
-    return frame, {c: reading(t) for c, t in tables.items()}
+    prefix = f"on {where}: " if where else ""
+    return frame, {c: prefix + reading(t) for c, t in tables.items()}
 
 
 def fmt(table: pd.DataFrame) -> pd.DataFrame:

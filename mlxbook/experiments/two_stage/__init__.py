@@ -10,6 +10,7 @@ are read off grids of training runs on Triangle, Fox vs Cat and (with CUB-200-20
 | :mod:`.baselines` | Table 5's grid and budget; Tables 1, 2, 5; agreement; the Fox-vs-Cat diagnosis | ``baselines``, ``transfer``, ``consistency`` |
 | :mod:`.ablation` | Table 3 (no mapping layer, joint optimisation), Table 4, the App. D costs, which weights each stage moves | ``two_stage`` |
 | :mod:`.spurious` | Sec 3.4: Table 6, Figs 5 and 9 (spurious squares) | ``spurious`` |
+| :mod:`.sensitivity` | the claims' deciding cells rerun at larger budgets (epochs, batch size, seeds) | ``baselines``, ``transfer``, ``consistency``, ``spurious`` |
 | :mod:`.figures` | every figure of those chapters (reporting only) | all five |
 
 Computing and reporting. Everything this paper's chapters store is a grid cell of

@@ -24,7 +24,7 @@ import pandas as pd
 from ...book.sweeps import BASE
 from ...train import GridResult, RunSpec, run_grid
 from .baselines import agreement_per_seed
-from .settings import Budget, spec, tidy
+from .settings import DATASET_LABELS, Budget, spec, tidy
 
 SETTINGS = {"smoke": (("triangle", None),), "cpu": (("triangle", 50), ("fox_cat", 100)),
             "paper": (("triangle", 50), ("fox_cat", 100))}
@@ -63,6 +63,11 @@ def settings(b: Budget, profile: str) -> list[tuple[str, int]]:
         if n in b.sizes.get(dataset, ()):
             out.append((dataset, n))
     return out
+
+
+def where(b: Budget, profile: str) -> str:
+    """The settings the sweep reruns, in words ("Triangle 50, Fox vs Cat 100")."""
+    return ", ".join(f"{DATASET_LABELS[d]} {n}" for d, n in settings(b, profile))
 
 
 def specs(b: Budget, profile: str, *, spurious: bool = False) -> list[tuple[str, RunSpec]]:
