@@ -1,4 +1,5 @@
 """The whole pipeline on the smoke profile: runner, then jupyter-book build, gives a page per chapter."""
+import json
 import re
 
 from mlxbook import paper
@@ -37,10 +38,13 @@ def test_every_scorecard_row_points_at_a_recorded_result(smoke_book):
     tree, html, runs, _ = smoke_book
     executed = tree / "book" / "chapters"
     table = scorecard.collect(executed, runner.chapters(tree))
-    assert len(table) > 0
+    claims = scorecard.claims(executed, runner.chapters(tree))
+    judged = claims[claims.label.fillna("").astype(bool)]
+    assert len(table) > 0 and len(judged) > 0
     page = (html / "book" / "chapters" / "scorecard.html").read_text()
     links = re.findall(r'<a href="([a-z_0-9]+)\.html#([^"]+)">', page)
-    assert len(links) == len(table), "one link per verdict row"
+    assert len(links) == len(table) + len(judged), "one link per judged claim and per rule check or paper number"
+    assert json.loads((executed / "scorecard.json").read_text()).keys() == {"two_stage", "rrr", "ibp_ex"}
     recorded = {(name, rec["label"]) for name in runner.chapters(tree) if name != "scorecard"
                 for _, rec in scorecard.records(executed / f"{name}.ipynb")}
     for name, label in links:

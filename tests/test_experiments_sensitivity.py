@@ -40,7 +40,8 @@ def test_the_reading_says_whether_a_verdict_holds_or_moves():
     same = sweeps.reading(_table(["contradicted"] * 3, [-0.2, -0.25, -0.3]))
     assert same.startswith("contradicted at every budget tried")
     moves = sweeps.reading(_table(["contradicted", "inconclusive", "reproduced"], [-0.2, 0.0, 0.1]))
-    assert "changes with the budget" in moves and "closer to the paper's effect at 40 epochs, 80 epochs" in moves
+    assert "changes with the budget: contradicted as the page; 40 epochs: inconclusive, 80 epochs: reproduced" in moves
+    assert "closer to the paper's effect at 40 epochs, 80 epochs" in moves
     away = sweeps.reading(_table(["other size", "other size", "reproduced"], [0.3, 0.4, 0.35]))
     assert "never closer" in away
     assert sweeps.reading(_table(["not run"], [float("nan")])) == "no budget tried gave an estimate"

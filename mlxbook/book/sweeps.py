@@ -37,13 +37,16 @@ def reading(table: pd.DataFrame) -> str:
     words = sorted(set(done.verdict))
     if len(words) == 1:
         return f"{words[0]} at every budget tried ({', '.join(done.budget)})"
-    parts = ", ".join(f"{r.budget}: {r.verdict}" for r in done.itertuples())
-    if base.empty or base.paper_effect.isna().all():
-        return f"changes with the budget ({parts})"
+    if base.empty:
+        return "changes with the budget: " + ", ".join(f"{r.budget}: {r.verdict}" for r in done.itertuples())
+    here = base.verdict.iloc[0]
+    moved = ", ".join(f"{r.budget}: {r.verdict}" for r in done.itertuples() if r.verdict != here)
+    text = f"changes with the budget: {here} as the page; {moved}"
+    if base.paper_effect.isna().all():
+        return text
     gap = (done.estimate - done.paper_effect).abs()
     closer = done[gap < float((base.estimate - base.paper_effect).abs().iloc[0]) - 1e-12].budget.tolist()
-    toward = f"; closer to the paper's effect at {', '.join(closer)}" if closer else "; never closer to the paper's effect"
-    return f"changes with the budget ({parts}){toward}"
+    return text + (f"; closer to the paper's effect at {', '.join(closer)}" if closer else "; never closer to the paper's effect")
 
 
 def summary(claims: list[str], by_budget: pd.DataFrame, *, value: str = "accuracy",

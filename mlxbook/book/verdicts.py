@@ -145,7 +145,7 @@ def estimate(claim: Claim, per_seed: pd.DataFrame, value: str) -> Estimate | str
         if claim.quantity == "ratio":
             xa, xb = np.log(xa[xa > 0]), np.log(xb[xb > 0])
         if len(xa) < 2 or len(xb) < 2:
-            dropped.append(", ".join(map(str, key)) + f" ({len(xa)} and {len(xb)} live seeds)")
+            dropped.append(" ".join(str(k) for k in key if k != "test") + f" ({len(xa)} and {len(xb)})")
             continue
         pairs.append((xa, xb))
         used.append((len(xa), len(xb)))
@@ -223,6 +223,7 @@ class Judgement:
     collapsed: str = ""
     interval: str = ""
     note: str = ""
+    left_out: str = ""
     label: str = ""
     profile: str = ""
     cuts: str = ""
@@ -264,8 +265,6 @@ def judge(claim_id: str, per_seed: pd.DataFrame, *, value: str = "accuracy", mis
                          note=e if not (k_a + k_b) else f"{e} (collapsed seeds set aside)")
     word, size = verdict(e.estimate, e.lo, e.hi, null=claim.null, paper_effect=paper_effect, direction=claim.direction)
     notes = []
-    if e.dropped:
-        notes.append("left out: " + "; ".join(e.dropped))
     if word == INCONCLUSIVE and size == "":
         need = seeds_to_resolve(e, null=claim.null, paper_effect=paper_effect)
         notes.append(f"about {need} seeds per side and setting would resolve it" if need else "underpowered")
@@ -274,7 +273,9 @@ def judge(claim_id: str, per_seed: pd.DataFrame, *, value: str = "accuracy", mis
         size = ""
     return Judgement(**base, verdict=word, size=size, estimate=e.estimate, lo=e.lo, hi=e.hi, paper_effect=paper_effect,
                      settings=e.settings, seeds=f"{e.seeds[0]}" if e.seeds[0] == e.seeds[1] else f"{e.seeds[0]}-{e.seeds[1]}",
-                     collapsed=collapsed, interval=e.interval, note="; ".join(notes))
+                     collapsed=collapsed, interval=e.interval, note="; ".join(notes),
+                     left_out=(f"{len(e.dropped)} setting{'s' if len(e.dropped) > 1 else ''} left out, with fewer than two "
+                               "live seeds a side (live seeds): " + "; ".join(e.dropped)) if e.dropped else "")
 
 
 def fmt_effect(j: Judgement) -> str:
@@ -301,7 +302,7 @@ def markdown(judgements: list[Judgement], *, label: str) -> str:
     for j in judgements:
         what = f"**{j.statement}** ({j.where})"
         mark = MARKS[j.verdict] + (f", {j.size}" if j.size else "")
-        note = j.note.replace("|", "/")
+        note = "; ".join(x for x in (j.note, j.left_out) if x).replace("|", "/")
         row = f"| {what} | {fmt_effect(j)} | {fmt_paper(j)} | {j.seeds or '–'} | {j.collapsed or '–'} | {mark} | {note} |"
         lines.append(row + (f" {j.sweep or '–'} |" if sweep else ""))
     return "\n".join(lines)
