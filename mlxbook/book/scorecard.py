@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
+from ..paper.claims import CLAIMS
 from . import verdicts
 from .compare import CONTEXTS, VERDICTS, fmt_mean_std
 
@@ -59,7 +60,7 @@ def claims(directory: Path, chapters: list[str]) -> pd.DataFrame:
             if kind == "verdict":
                 judged[rec["claim"]] = {**rec, "chapter": name}
     rows = []
-    for c in verdicts.CLAIMS.values():
+    for c in CLAIMS.values():
         rec = judged.get(c.id)
         if rec is None:
             rec = verdicts.Judgement(claim=c.id, paper=c.paper, where=c.where, words=c.words, statement=c.statement,

@@ -12,6 +12,7 @@ import math
 
 import pandas as pd
 
+from ..paper.claims import CLAIMS
 from . import verdicts
 
 BASE = "as the page"
@@ -62,10 +63,10 @@ def summary(claims: list[str], by_budget: pd.DataFrame, *, value: str = "accurac
 def fmt(table: pd.DataFrame) -> pd.DataFrame:
     """A sweep's table for the page: claim statement, budget, effect [interval], the paper's effect, verdict."""
     out = table.copy()
-    out["claim"] = out["claim"].map(lambda c: verdicts.CLAIMS[c].statement)
+    out["claim"] = out["claim"].map(lambda c: CLAIMS[c].statement)
     out["our effect [95% interval]"] = [
         "–" if e is None or (isinstance(e, float) and math.isnan(e)) else f"{e:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-        if verdicts.CLAIMS[c].quantity == "difference" else f"{e:.2f} [{lo:.2f}, {hi:.2f}]"
+        if CLAIMS[c].quantity == "difference" else f"{e:.2f} [{lo:.2f}, {hi:.2f}]"
         for c, e, lo, hi in zip(table["claim"], table["estimate"], table["lo"], table["hi"])]
     out["paper's effect"] = [("–" if p is None or pd.isna(p) else f"{p:+.3f}") for p in table["paper_effect"]]
     return out[["claim", "budget", "our effect [95% interval]", "paper's effect", "seeds", "collapsed", "verdict"]]
@@ -77,7 +78,6 @@ def figure(table: pd.DataFrame, *, width: float = 11.0):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    CLAIMS = verdicts.CLAIMS
     claims = list(dict.fromkeys(table["claim"]))
     cols = min(3, len(claims))
     rows = math.ceil(len(claims) / cols)

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ConfigError
-from ..paper.claims import CLAIMS, Claim, get_claim
+from ..paper.claims import Claim, get_claim
 
 REPRODUCED, OTHER_SIZE, NOT_REPRODUCED, CONTRADICTED, INCONCLUSIVE = (
     "reproduced", "other size", "not reproduced", "contradicted", "inconclusive")
@@ -318,7 +318,3 @@ def show(ch, judgements: list[Judgement], *, label: str) -> list[Judgement]:
     display(Markdown(markdown(judgements, label=label)), metadata={"mlxbook": {"verdicts": [j.record() for j in judgements]}})
     return judgements
 
-
-def claims_of(paper: str | None = None, chapter: str | None = None) -> list[Claim]:
-    """The registered claims of ``paper`` and/or ``chapter``, in registry order."""
-    return [c for c in CLAIMS.values() if (paper is None or c.paper == paper) and (chapter is None or c.chapter == chapter)]
