@@ -32,6 +32,7 @@ from scipy import stats
 
 from ..errors import ConfigError
 from ..paper import KEY, PAPERS
+from .verdicts import collapsed_flags
 
 SUPPORTED, PARTLY, NOT_SUPPORTED, VACUOUS = "supported", "partly", "not supported", "vacuous"
 VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, VACUOUS, "needs data", "not run")
@@ -66,8 +67,7 @@ def summarise(per_seed: pd.DataFrame, on: list[str], value: str = "accuracy") ->
     missing = sorted(set(on + [value]) - set(per_seed.columns))
     if missing:
         raise ConfigError(f"our results have no column {', '.join(map(repr, missing))}; columns: {list(per_seed.columns)}")
-    frame = per_seed.assign(collapsed=per_seed["collapsed"].fillna(False).astype(bool)) if "collapsed" in per_seed \
-        else per_seed.assign(collapsed=False)
+    frame = per_seed.assign(collapsed=collapsed_flags(per_seed))
     rows = []
     for key, g in frame.groupby(on, dropna=False):
         live = g.loc[~g["collapsed"], value].astype(float)

@@ -64,11 +64,10 @@ def fmt(table: pd.DataFrame) -> pd.DataFrame:
     """A sweep's table for the page: claim statement, budget, effect [interval], the paper's effect, verdict."""
     out = table.copy()
     out["claim"] = out["claim"].map(lambda c: CLAIMS[c].statement)
-    out["our effect [95% interval]"] = [
-        "–" if e is None or (isinstance(e, float) and math.isnan(e)) else f"{e:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-        if CLAIMS[c].quantity == "difference" else f"{e:.2f} [{lo:.2f}, {hi:.2f}]"
-        for c, e, lo, hi in zip(table["claim"], table["estimate"], table["lo"], table["hi"])]
-    out["paper's effect"] = [("–" if p is None or pd.isna(p) else f"{p:+.3f}") for p in table["paper_effect"]]
+    quantity = [CLAIMS[c].quantity for c in table["claim"]]
+    out["our effect [95% interval]"] = [verdicts.format_effect(q, e, lo, hi) for q, e, lo, hi in
+                                        zip(quantity, table["estimate"], table["lo"], table["hi"])]
+    out["paper's effect"] = [verdicts.format_effect(q, p) for q, p in zip(quantity, table["paper_effect"])]
     return out[["claim", "budget", "our effect [95% interval]", "paper's effect", "seeds", "collapsed", "verdict"]]
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ConfigError
-from ..paper.claims import Claim, get_claim
+from ..paper.claims import Claim, get_claim, select
 
 REPRODUCED, OTHER_SIZE, NOT_REPRODUCED, CONTRADICTED, INCONCLUSIVE = (
     "reproduced", "other size", "not reproduced", "contradicted", "inconclusive")
@@ -67,10 +67,14 @@ def with_collapse(cell: dict) -> pd.DataFrame:
     return cell["scores"].merge(flags, on=["seed", "test_set"], how="left")
 
 
+def collapsed_flags(frame: pd.DataFrame) -> pd.Series:
+    """Per row of a per-seed frame, whether its seed collapsed (no ``collapsed`` column, or a missing value: no)."""
+    return frame["collapsed"].fillna(False).astype(bool) if "collapsed" in frame else pd.Series(False, index=frame.index)
+
+
 def collapsed_count(frame: pd.DataFrame) -> tuple[int, int]:
-    """(collapsed seeds, seeds) of a per-seed frame (no ``collapsed`` column: none collapsed)."""
-    flags = frame["collapsed"].fillna(False).astype(bool) if "collapsed" in frame else pd.Series(False, index=frame.index)
-    return int(flags.sum()), len(frame)
+    """(collapsed seeds, seeds) of a per-seed frame."""
+    return int(collapsed_flags(frame).sum()), len(frame)
 
 
 # -------------------------------------------------------------------------------------------- estimation
@@ -86,15 +90,6 @@ class Estimate:
     dropped: list[str] = field(default_factory=list)
     interval: str = ""
     half_log: bool = False
-
-
-def _select(frame: pd.DataFrame, side: dict) -> pd.DataFrame:
-    keep = pd.Series(True, index=frame.index)
-    for column, wanted in side.items():
-        if column not in frame:
-            raise ConfigError(f"our results have no column {column!r} for a claim's side {side}; columns: {list(frame.columns)}")
-        keep &= frame[column].isin(wanted if isinstance(wanted, (list, tuple)) else [wanted])
-    return frame[keep]
 
 
 def _groups(frame: pd.DataFrame, on: tuple, value: str) -> dict:
@@ -135,10 +130,10 @@ def _spread_ratio(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[float, fl
 
 def estimate(claim: Claim, per_seed: pd.DataFrame, value: str) -> Estimate | str:
     """Our estimate of ``claim``'s effect from ``per_seed`` (collapsed seeds set aside), or why there is none."""
-    live = per_seed[~per_seed["collapsed"].fillna(False).astype(bool)] if "collapsed" in per_seed else per_seed
-    a = _groups(_select(live, claim.a), claim.on, value)
-    b = _groups(_select(live, claim.b), claim.on, value)
-    settings = _groups(pd.concat([_select(per_seed, claim.a), _select(per_seed, claim.b)]), claim.on, value)
+    live = per_seed[~collapsed_flags(per_seed)]
+    a = _groups(select(live, claim.a), claim.on, value)
+    b = _groups(select(live, claim.b), claim.on, value)
+    settings = _groups(pd.concat([select(per_seed, claim.a), select(per_seed, claim.b)]), claim.on, value)
     pairs, dropped, used = [], [], []
     for key in settings:
         xa, xb = a.get(key, np.array([])), b.get(key, np.array([]))
@@ -253,9 +248,9 @@ def judge(claim_id: str, per_seed: pd.DataFrame, *, value: str = "accuracy", mis
     per_seed = claim.in_scope(per_seed)
     if len(per_seed) == 0:
         return Judgement(**base, verdict=NOT_RUN, note="none of the paper's settings of this claim was run on this profile")
-    sides = pd.concat([_select(per_seed, claim.a), _select(per_seed, claim.b)])
-    k_a, n_a = collapsed_count(_select(per_seed, claim.a))
-    k_b, n_b = collapsed_count(_select(per_seed, claim.b))
+    sides = pd.concat([select(per_seed, claim.a), select(per_seed, claim.b)])
+    k_a, n_a = collapsed_count(select(per_seed, claim.a))
+    k_b, n_b = collapsed_count(select(per_seed, claim.b))
     collapsed = f"{k_a}/{n_a} and {k_b}/{n_b}" if k_a + k_b else "none"
     ours_settings = sides[list(claim.on)].drop_duplicates() if claim.on else None
     paper_effect = claim.paper_effect(ours_settings)
@@ -278,19 +273,26 @@ def judge(claim_id: str, per_seed: pd.DataFrame, *, value: str = "accuracy", mis
                                "live seeds a side (live seeds): " + "; ".join(e.dropped)) if e.dropped else "")
 
 
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def format_effect(quantity: str, value, lo=None, hi=None, *, missing: str = "–") -> str:
+    """An effect (and its interval, when given) in its quantity's units: a signed difference to 3 decimals,
+    a ratio to 2."""
+    if _missing(value):
+        return missing
+    spec = "+.3f" if quantity == "difference" else ".2f"
+    return f"{value:{spec}}" + ("" if _missing(lo) else f" [{lo:{spec}}, {hi:{spec}}]")
+
+
 def fmt_effect(j: Judgement) -> str:
     """Our estimate with its interval, in the claim's units."""
-    if j.estimate is None:
-        return "–"
-    digits = 3 if j.quantity == "difference" else 2
-    sign = "+" if j.quantity == "difference" else ""
-    return f"{j.estimate:{sign}.{digits}f} [{j.lo:{sign}.{digits}f}, {j.hi:{sign}.{digits}f}]"
+    return format_effect(j.quantity, j.estimate, j.lo, j.hi)
 
 
 def fmt_paper(j: Judgement) -> str:
-    if j.paper_effect is None or (isinstance(j.paper_effect, float) and math.isnan(j.paper_effect)):
-        return "no number"
-    return f"{j.paper_effect:+.3f}" if j.quantity == "difference" else f"{j.paper_effect:.2f}"
+    return format_effect(j.quantity, j.paper_effect, missing="no number")
 
 
 def markdown(judgements: list[Judgement], *, label: str) -> str:

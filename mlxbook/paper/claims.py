@@ -20,7 +20,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..errors import check_choice
+from ..errors import ConfigError, check_choice
+
+
+def select(frame: pd.DataFrame, side: dict) -> pd.DataFrame:
+    """The rows of ``frame`` whose columns hold ``side``'s values (a value, or a list or tuple of allowed ones)."""
+    keep = pd.Series(True, index=frame.index)
+    for column, wanted in side.items():
+        if column not in frame:
+            raise ConfigError(f"the results have no column {column!r} for a claim's side {side}; columns: {list(frame.columns)}")
+        keep &= frame[column].isin(wanted if isinstance(wanted, (list, tuple)) else [wanted])
+    return frame[keep]
 
 
 @dataclass(frozen=True)
@@ -63,10 +73,7 @@ class Claim:
         rows = self.paper_rows()
         side = {}
         for name, sel in (("a", self.a), ("b", self.b)):
-            keep = pd.Series(True, index=rows.index)
-            for column, wanted in sel.items():
-                keep &= rows[column].isin(wanted if isinstance(wanted, (list, tuple)) else [wanted])
-            part = rows[keep]
+            part = select(rows, sel)
             side[name] = dict(zip(self._key(part), zip(part["value"], part["std"])))
         return side
 

@@ -167,6 +167,11 @@ def agreement_matrices(result: GridResult, specs: list[RunSpec], *, test_set: st
     return out
 
 
+def agreement_with_others(a: np.ndarray) -> np.ndarray:
+    """Each model's mean agreement with the other models of an (S, S) agreement matrix (its diagonal is 1)."""
+    return (a.sum(axis=1) - 1.0) / (len(a) - 1)
+
+
 def per_model_agreement(matrices: dict[tuple, np.ndarray]) -> pd.DataFrame:
     """One row per model: its mean agreement with the other models of its setting.
 
@@ -174,10 +179,8 @@ def per_model_agreement(matrices: dict[tuple, np.ndarray]) -> pd.DataFrame:
     """
     rows = []
     for (ds, n, ratio, method), a in matrices.items():
-        s = len(a)
-        for i in range(s):
-            rows.append({"dataset": ds, "n_train": n, "ratio": ratio, "method": method, "seed": i,
-                         "agreement": (a[i].sum() - 1.0) / (s - 1)})
+        for i, value in enumerate(agreement_with_others(a)):
+            rows.append({"dataset": ds, "n_train": n, "ratio": ratio, "method": method, "seed": i, "agreement": value})
     return pd.DataFrame(rows)
 
 
@@ -192,15 +195,12 @@ def agreement_per_seed(result: GridResult, specs: list[RunSpec], *, test_set: st
         preds = np.asarray(cell["predictions"][test_set][:max_models])
         seeds = list(cell["spec"]["seeds"])[:max_models]
         flags = one_class({test_set: preds}, seeds)["collapsed"].to_numpy()
-        live = np.flatnonzero(~flags)
-        a = pairwise_agreement(preds[live]).numpy() if len(live) >= 2 else None
-        for i, seed in enumerate(seeds):
-            value = float("nan")
-            if a is not None and not flags[i]:
-                j = int(np.flatnonzero(live == i)[0])
-                value = (a[j].sum() - 1.0) / (len(live) - 1)
+        values = np.full(len(seeds), np.nan)
+        if (~flags).sum() >= 2:
+            values[~flags] = agreement_with_others(pairwise_agreement(preds[~flags]).numpy())
+        for i, (seed, value) in enumerate(zip(seeds, values)):
             rows.append({"dataset": s.dataset, "n_train": int(s.data["n_train"]), "ratio": s.data["ratio"],
-                         "method": method_of(s), "seed": seed, "agreement": value, "collapsed": bool(flags[i])})
+                         "method": method_of(s), "seed": seed, "agreement": float(value), "collapsed": bool(flags[i])})
     return pd.DataFrame(rows)
 
 
