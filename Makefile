@@ -17,8 +17,8 @@ install: $(STAMP) $(MATHJAX)
 # Exact versions from requirements.lock, then the package itself (editable, so chapters see edits).
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --no-cache-dir --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --no-cache-dir --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 # MathJax 3's combined TeX->CHTML component and its woff fonts, from the npm registry.

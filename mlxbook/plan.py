@@ -43,10 +43,12 @@ TITLES = {"baselines": "Baselines", "two_stage": "Two-stage", "transfer": "Trans
 
 def _baselines(ch) -> list:
     from .experiments.two_stage import baselines as bl
+    from .experiments.two_stage import sensitivity
     from .train.grid import GRID
 
     b = bl.budget(ch, ch.data_root)
-    return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + bl.diagnosis_specs(b)]
+    swept = [s for _, s in sensitivity.specs(b, ch.profile.name)]
+    return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + bl.diagnosis_specs(b) + swept]
 
 
 def _table5_grid(ch) -> list:
@@ -65,10 +67,12 @@ def _two_stage(ch) -> list:
 
 
 def _spurious(ch) -> list:
-    from .experiments.two_stage import spurious
+    from .experiments.two_stage import sensitivity, spurious
     from .train.grid import GRID
 
-    return [(s, GRID) for s in spurious.specs(spurious.plan(ch, data_root=ch.data_root))]
+    p = spurious.plan(ch, data_root=ch.data_root)
+    swept = [s for _, s in sensitivity.specs(p.budget, ch.profile.name, spurious=True)]
+    return [(s, GRID) for s in spurious.specs(p) + swept]
 
 
 def _ibp_ex(ch) -> list:
@@ -111,8 +115,8 @@ tag tells apart the chain's cells whose planned specs coincide)."""
 LEFT_OUT = {
     "rrr": "find-another-explanation iterations are planned with a stand-in annotation (each one's comes from "
            "the model before it); LIME is not counted",
-    "ibp_ex": "not counted: ISIC and Plant cells when their data are at data_root, and one IBP-Ex+RRR cell chosen "
-              "on the validation set",
+    "ibp_ex": "not counted: ISIC and Plant cells when their data are at data_root, and the cells rerun from the "
+              "configurations chosen on the validation set (the IBP-Ex+RRR batch-sum cell and the budget sweep)",
 }
 """What the plan leaves out, per chapter (printed under the table)."""
 

@@ -9,8 +9,16 @@ from test_data_isic_plant import ISIC_SIZE, PLANT_SIZE, isic_root, plant_root  #
 from torch import nn
 
 from mlxbook import paper
-from mlxbook.book import chapter
-from mlxbook.experiments.ibp_ex import grids, probes, selection, specs, tables, training
+from mlxbook.book import chapter, sweeps
+from mlxbook.experiments.ibp_ex import (
+    grids,
+    probes,
+    selection,
+    sensitivity,
+    specs,
+    tables,
+    training,
+)
 
 TINY = specs.Budget(seeds=(0,), epochs=1, grid=1, n_train=40, n_val=20, n_test=30, image_size=ISIC_SIZE, max_per_group=None)
 
@@ -175,6 +183,27 @@ def test_batch_sum_variant_multiplies_lambda_by_the_batch_and_tables_both(decoy_
     table = tables.reduction_table(mean_cell, sum_cell)
     assert list(table["IBP-Ex+RRR penalty"]) == ["batch mean (ours)", "batch sum (public code)"]
     assert table["classes never right"].between(0, 10).all() and table["avg acc"].between(0, 1).all()
+
+
+def test_budget_sweep_reruns_the_chosen_cells_of_its_claims_one_change_at_a_time(decoy_cells):
+    _, an, where, _ = decoy_cells
+    one = [(m, h) for m, h in grids.expand(grids.capped_grids(1)) if m in sensitivity.METHODS]
+    chosen = selection.select(training.run_cells([specs.decoy_spec(m, h, TINY) for m, h in one], an, location=where))
+    assert set(sensitivity.METHODS) == {"erm", "rrr", "ibp_ex", "ibp_ex_rrr"} == set(chosen)
+    pairs = sensitivity.specs(chosen, TINY, "cpu")
+    assert [label for label, _ in pairs[::4]] == ["2 epochs", "2 seeds"] and len(pairs) == 8
+    for label, s in pairs:
+        page = chosen[s.method]["spec"]
+        changed = {f for f in ("epochs", "seeds", "method_kwargs", "data", "batch_size")
+                   if getattr(s, f) != (tuple(page[f]) if f == "seeds" else page[f])}
+        assert changed == ({"epochs"} if label == "2 epochs" else {"seeds"})
+    assert all(s.seeds == (1,) for label, s in pairs if label == "2 seeds")  # new seeds only; the page's are reused
+    swept = sensitivity.run(chosen, TINY, "cpu", an, location=where)
+    assert list(dict.fromkeys(swept["budget"])) == [sweeps.BASE, "2 epochs", "2 seeds"]
+    seeds = swept.groupby("budget")["seed"].apply(lambda s: sorted(set(s))).to_dict()
+    assert seeds == {sweeps.BASE: [0], "2 epochs": [0], "2 seeds": [0, 1]}
+    table, readings = sweeps.summary(list(sensitivity.CLAIMS), swept, value="value")
+    assert len(table) == 3 * 3 and set(readings) == set(sensitivity.CLAIMS)
 
 
 # ---------------------------------------------------------------- ISIC and Plant on the fixture trees

@@ -11,12 +11,13 @@ B = Budget(seeds=(0, 1, 2), epochs=20, n_test=64, image_size=32, batch_size=64, 
 
 def test_each_budget_changes_one_thing():
     budgets = dict(sensitivity.sweep(B, "cpu"))
-    assert list(budgets) == [sweeps.BASE, "40 epochs", "80 epochs", "batch 16", "6 seeds"]
+    assert list(budgets) == [sweeps.BASE, "40 epochs", "batch 16", "64 px", "6 seeds"]
     assert budgets["40 epochs"].epochs == 40 and budgets["40 epochs"].curve_every == 4
-    assert budgets["80 epochs"].batch_size == 64 and budgets["batch 16"].epochs == 20
+    assert budgets["40 epochs"].batch_size == 64 and budgets["batch 16"].epochs == 20
     assert budgets["6 seeds"].seeds == (3, 4, 5) and budgets["6 seeds"].epochs == 20  # new seeds, page's epochs
+    assert budgets["64 px"].image_size == 64
     for label, b in budgets.items():
-        changed = {f for f in ("epochs", "batch_size", "seeds") if getattr(b, f) != getattr(B, f)}
+        changed = {f for f in ("epochs", "batch_size", "image_size", "seeds") if getattr(b, f) != getattr(B, f)}
         assert len(changed) == (0 if label == sweeps.BASE else 1)
 
 
@@ -44,4 +45,6 @@ def test_the_reading_says_whether_a_verdict_holds_or_moves():
     assert "closer to the paper's effect at 40 epochs, 80 epochs" in moves
     away = sweeps.reading(_table(["other size", "other size", "reproduced"], [0.3, 0.4, 0.35]))
     assert "never closer" in away
+    noise = sweeps.reading(_table(["inconclusive", "not reproduced"], [-0.061, -0.060], paper=0.488))
+    assert "never closer" in noise  # a thousandth nearer is not a move toward the paper
     assert sweeps.reading(_table(["not run"], [float("nan")])) == "no budget tried gave an estimate"

@@ -17,6 +17,8 @@ from . import verdicts
 
 BASE = "as the page"
 """The label of the page's own budget in a sweep."""
+CLOSER = 0.9
+"""A budget moves an effect closer to the paper's when it cuts the page's distance to it by a tenth or more."""
 
 
 def judge_by_budget(claim_id: str, by_budget: pd.DataFrame, *, value: str = "accuracy") -> pd.DataFrame:
@@ -46,7 +48,7 @@ def reading(table: pd.DataFrame) -> str:
     if base.paper_effect.isna().all():
         return text
     gap = (done.estimate - done.paper_effect).abs()
-    closer = done[gap < float((base.estimate - base.paper_effect).abs().iloc[0]) - 1e-12].budget.tolist()
+    closer = done[gap < CLOSER * float((base.estimate - base.paper_effect).abs().iloc[0])].budget.tolist()
     return text + (f"; closer to the paper's effect at {', '.join(closer)}" if closer else "; never closer to the paper's effect")
 
 
