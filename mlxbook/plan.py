@@ -47,7 +47,7 @@ def _baselines(ch) -> list:
     from .train.grid import GRID
 
     b = bl.budget(ch, ch.data_root)
-    swept = [s for _, s in sensitivity.specs(b, ch.profile.name)]
+    swept = [s for label, s in sensitivity.specs(b, ch.profile.name) if label != sensitivity.BASE]  # BASE: the page's
     return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + bl.diagnosis_specs(b) + swept]
 
 
@@ -71,7 +71,7 @@ def _spurious(ch) -> list:
     from .train.grid import GRID
 
     p = spurious.plan(ch, data_root=ch.data_root)
-    swept = [s for _, s in sensitivity.specs(p.budget, ch.profile.name, spurious=True)]
+    swept = [s for label, s in sensitivity.specs(p.budget, ch.profile.name, spurious=True) if label != sensitivity.BASE]
     return [(s, GRID) for s in spurious.specs(p) + swept]
 
 

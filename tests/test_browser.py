@@ -1,7 +1,10 @@
 """The smoke book in a real browser (Debian's chromium, driven by Playwright), served over local HTTP.
 
 Every page: no console errors or page errors, no request leaves the machine (MathJax is ours), every
-image loads, every internal link resolves, maths is typeset; and the scorecard shows its table.
+image loads, every internal link resolves, maths is typeset, no table is wider than the text column
+unless it scrolls in its own box, no progress-bar warning shows, and no page is longer than
+:data:`MAX_PAGE_PX`; the scorecard shows its claims. Screenshots of the intro and the scorecard go to
+``_build/test-artefacts`` for a person to look at.
 """
 import functools
 import http.server
@@ -14,6 +17,22 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 CHROMIUM = shutil.which("chromium")
+WIDTH = 1400
+"""The browser window's width (px): a laptop screen."""
+MAX_PAGE_PX = 40_000
+"""The longest page allowed (px at :data:`WIDTH`): about 40 screens."""
+ARTEFACTS = Path(__file__).resolve().parents[1] / "_build" / "test-artefacts"
+SCREENSHOTS = ("intro.html", "scorecard.html")
+OVERFLOW = """() => {
+  const main = document.querySelector('main') || document.body;
+  const column = main.getBoundingClientRect().width;
+  const scrolls = el => { for (let p = el.parentElement; p && p !== main; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if ((o === 'auto' || o === 'scroll') && p.getBoundingClientRect().width <= column + 1) return true; }
+    return false; };
+  return Array.from(main.querySelectorAll('table')).filter(t => t.getBoundingClientRect().width > column + 1 && !scrolls(t))
+    .map(t => (t.querySelector('th') || t).textContent.trim().slice(0, 40));
+}"""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -47,13 +66,14 @@ def test_every_page_works_in_chromium(served):
     problems = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
         for rel in pages:
             redirect = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', (html / rel).read_text(), re.IGNORECASE)
             if redirect:  # a redirect page (index.html): its target must exist
                 if not (html / rel).parent.joinpath(redirect.group(1)).is_file():
                     problems.append(f"{rel}: redirects to a missing page {redirect.group(1)}")
                 continue
-            page, seen = browser.new_page(), []
+            page, seen = browser.new_page(viewport={"width": WIDTH, "height": 900}), []
             page.on("console", lambda m, seen=seen: m.type == "error" and seen.append(f"console: {m.text}"))
             page.on("pageerror", lambda e, seen=seen: seen.append(f"page error: {e}"))
             page.on("requestfailed", lambda r, seen=seen: seen.append(f"failed request: {r.url}"))
@@ -74,9 +94,17 @@ def test_every_page_works_in_chromium(served):
                     target = html / url.path.lstrip("/")
                     if not (target.is_file() or (target / "index.html").is_file()):
                         seen.append(f"internal link 404: {href}")
+            seen += [f"table wider than the text column, not scrolling in its own box: {t!r}" for t in page.evaluate(OVERFLOW)]
+            if page.get_by_text("TqdmWarning").count():
+                seen.append("a TqdmWarning shows")
+            height = page.evaluate("document.documentElement.scrollHeight")
+            if height > MAX_PAGE_PX:
+                seen.append(f"page is {height:,} px long (bound {MAX_PAGE_PX:,})")
             if rel.endswith("scorecard.html"):
-                if not page.locator("table >> text=claim or table").count():
-                    seen.append("the scorecard table is missing")
+                if not page.locator("table >> text=our effect [95% interval]").count():
+                    seen.append("the scorecard's claims table is missing")
+            if rel.endswith(SCREENSHOTS):
+                page.screenshot(path=str(ARTEFACTS / rel.replace("/", "_").replace(".html", ".png")), full_page=False)
             problems += [f"{rel}: {s}" for s in seen]
             page.close()
         browser.close()

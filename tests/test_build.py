@@ -13,14 +13,16 @@ def test_smoke_book_builds_with_figures(smoke_book):
     for name in runner.chapters(tree):
         page = (html / "book" / "chapters" / f"{name}.html").read_text()
         images = re.findall(r'<img[^>]+src="([^"]+\.png)"', page)
-        assert images or name == "scorecard", f"{name}: no figures"
+        assert images or name in ("scorecard", "intro"), f"{name}: no figures"
         for src in images:
             assert (html / "book" / "chapters" / src).resolve().is_file(), f"{name}: missing image {src}"
-        assert "provenance of this page" in page and "Wall time of this chapter" in page
-        assert f"lab/tree/{name}.ipynb" in page, f"{name}: no link to open the chapter in JupyterLab"
+        assert "Wall time of this chapter" in page
+        if name != "intro":  # the intro opens with the answers, not with a provenance table
+            assert "provenance of this page" in page
+            assert f"lab/tree/{name}.ipynb" in page, f"{name}: no link to open the chapter in JupyterLab"
     assert (html / "book" / "bibliography.html").exists()
     assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
-    assert "mathjax/tex-chtml.js" in (html / "book" / "intro.html").read_text()
+    assert "mathjax/tex-chtml.js" in (html / "book" / "chapters" / "intro.html").read_text()
 
 
 def test_paper_values_shown_come_from_mlxbook_paper(smoke_book):
@@ -28,6 +30,8 @@ def test_paper_values_shown_come_from_mlxbook_paper(smoke_book):
     for name in runner.chapters(tree):
         page = (html / "book" / "chapters" / f"{name}.html").read_text()
         for kind, rec in scorecard.records(tree / "book" / "chapters" / f"{name}.ipynb"):
+            if kind == "budget":  # the footer's record: no anchor, no paper value
+                continue
             assert f'id="{rec["label"]}"' in page, (name, rec["label"])
             for row in rec.get("rows", []):
                 match = paper.numbers(**row["key"])
@@ -43,10 +47,47 @@ def test_every_scorecard_row_points_at_a_recorded_result(smoke_book):
     assert len(table) > 0 and len(judged) > 0
     page = (html / "book" / "chapters" / "scorecard.html").read_text()
     links = re.findall(r'<a href="([a-z_0-9]+)\.html#([^"]+)">', page)
-    assert len(links) == len(table) + len(judged), "one link per judged claim and per rule check or paper number"
+    blocks = table.groupby(["chapter", "label"]).ngroups
+    assert len(links) == blocks + len(judged), "one link per judged claim and per table of rule checks or paper numbers"
     assert json.loads((executed / "scorecard.json").read_text()).keys() == {"two_stage", "rrr", "ibp_ex"}
     recorded = {(name, rec["label"]) for name in runner.chapters(tree) if name != "scorecard"
-                for _, rec in scorecard.records(executed / f"{name}.ipynb")}
+                for kind, rec in scorecard.records(executed / f"{name}.ipynb") if kind != "budget"}
     for name, label in links:
         assert (name, label) in recorded, f"scorecard row links to {name}#{label}, which no chapter recorded"
         assert f'id="{label}"' in (html / "book" / "chapters" / f"{name}.html").read_text()
+
+
+def test_the_intro_answers_first_and_each_chapter_opens_with_its_findings(smoke_book):
+    tree, html, runs, _ = smoke_book
+    executed = tree / "book" / "chapters"
+    names = runner.chapters(tree)
+    claims = scorecard.claims(executed, names)
+    page = (html / "book" / "chapters" / "intro.html").read_text()
+    start, end = page.index('id="what-reproduced"'), page.index('id="how-a-claim-is-judged"')
+    assert start < end < page.index('id="profiles"')
+    headline = claims[claims.headline.astype(bool) & claims.label.fillna("").astype(bool)]
+    links = re.findall(r'<a href="([a-z_0-9]+)\.html#([^"]+)">', page[start:end])
+    assert sorted(links) == sorted(zip(headline.chapter, headline.label)), "one link per judged headline claim"
+    judged = claims[claims.label.fillna("").astype(bool)]
+    for name, part in judged.groupby("chapter"):
+        chapter_page = (html / "book" / "chapters" / f"{name}.html").read_text()
+        box = chapter_page[chapter_page.index("What this chapter finds"):]
+        box = box[:box.index("Each line is one of the papers")]
+        assert {f'href="#{label}"' for label in part.label} <= set(re.findall(r'href="#[^"]+"', box)), name
+
+
+def test_each_page_states_the_budget_its_run_recorded(smoke_book):
+    tree, html, runs, _ = smoke_book
+    executed = tree / "book" / "chapters"
+    names = runner.chapters(tree)
+    ran = scorecard.budgets(executed, names)
+    assert set(ran.chapter) == set(names), "every chapter's footer records its budget"
+    intro = (html / "book" / "chapters" / "intro.html").read_text()
+    for row in ran.itertuples():
+        footer = (html / "book" / "chapters" / f"{row.chapter}.html").read_text()
+        if not runner.after_chapters(tree, row.chapter):  # the summaries run after the intro's table is made
+            assert f'href="{row.chapter}.html"' in intro, f"the intro's budget table lacks {row.chapter}"
+        if row.seeds != "–":
+            assert f"models trained per configuration: {row.seeds}" in footer, row.chapter
+        if row.epochs != "–":
+            assert f"training epochs per model: {row.epochs}" in footer, row.chapter

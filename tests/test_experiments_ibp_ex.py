@@ -1,4 +1,5 @@
 """The IBP-Ex chapter's logic (mlxbook.experiments.ibp_ex): grids from the paper, selection, statistics, tables."""
+import dataclasses
 import math
 
 import numpy as np
@@ -75,6 +76,14 @@ def test_budget_declares_what_it_scales():
     assert b.seeds == (0, 1) and b.epochs == 2 and b.grid == 1 and b.n_train == 120 and b.n_test == 64
     assert {"n_train", "epochs", "grid", "seeds", "n_test"} <= set(ch.scaled)
     assert b.pgd_iterations == tuple(paper.fact("ibp_ex", "appendix_e_pgd_iterations"))
+    cpu = chapter.start("t", profile="cpu", show=False)
+    b = specs.budget(cpu)
+    cells = specs.pgd_sensitivity_specs(b)
+    radii = sorted(specs.used_grids(b)["pgd_ex"]["eps"])
+    steps = {(c.method_kwargs.get("iters", 7), c.method_kwargs["eps"]) for c in cells}
+    assert b.pgd_radii == 1 and len(radii) == 2 and any("App. E radii" in k for k in cpu.scaled)
+    assert steps == {(7, radii[0] * grids.INPUT_STD), (7, radii[1] * grids.INPUT_STD), (25, radii[1] * grids.INPUT_STD)}
+    assert len(specs.pgd_sensitivity_specs(dataclasses.replace(b, pgd_radii=None))) == 4
 
 
 # ---------------------------------------------------------------- statistics on known models

@@ -23,7 +23,8 @@ def test_each_budget_changes_one_thing():
 
 def test_the_sweep_reruns_the_claims_two_sides_on_settings_the_page_ran():
     pairs = sensitivity.specs(B, "cpu")
-    assert len(pairs) == 5 * 2 * (2 + 2)
+    assert len(pairs) == 4 * 2 * (2 + 2) + 2 * 2  # 64 px: the balanced ratio only
+    assert {s.data["ratio"] for label, s in pairs if label == "64 px"} == {"1:1"}
     assert {(s.dataset, s.data["n_train"]) for _, s in pairs} == {("triangle", 50), ("fox_cat", 100)}
     base = [s for label, s in pairs if label == sweeps.BASE]
     assert all(s.epochs == 20 and s.batch_size == 64 for s in base)

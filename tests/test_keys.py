@@ -42,6 +42,7 @@ REPORTING = {
              "book/budget.py:Budget.table", "book/verdicts.py:judge", "book/verdicts.py:one_class"],
     "the papers' claims": ["paper/claims.py:Claim.paper_effect", "paper/claims.py:get_claim"],
     "method labels and search spaces": ["methods/hparams.py:label", "methods/hparams.py:search_space"],
+    "the papers' names": ["paper/names.py:method", "paper/names.py:value"],
 }
 
 #: Computing functions and the families whose keys an edit of them must change (None: every family).

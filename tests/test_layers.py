@@ -13,7 +13,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mlxbook"
 COMPUTING = ("mlxbook.data", "mlxbook.models", "mlxbook.methods", "mlxbook.train")
-#: The layers in the order of book/intro.md: each imports only earlier ones (the first holds the shared modules).
+#: The layers in the order of the intro's package table (notebooks/intro.ipynb): each imports only earlier ones (the first holds the shared modules).
 LAYERS = (("mlxbook", "mlxbook.errors", "mlxbook.device", "mlxbook.metrics", "mlxbook.provenance"),
           ("mlxbook.paper",), ("mlxbook.data",), ("mlxbook.models",), ("mlxbook.methods",), ("mlxbook.book",),
           ("mlxbook.train",), ("mlxbook.experiments",), ("mlxbook.plan",), ("mlxbook.__main__",))

@@ -58,3 +58,12 @@ def test_chapter_shows_provenance_and_wall_time(path):
     after_params = code[1]
     assert "chapter.start(" in after_params and "profile=profile" in after_params and "seeds=seeds" in after_params
     assert code[-1].strip().endswith(".finish()"), f"{path.name}: the last cell must show the wall time"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_setup_cells_are_hidden_in_the_html(path):
+    """The parameters cell is not shown, the set-up and the footer show their output only (myst-nb tags)."""
+    code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    assert "remove-cell" in code[0].metadata.get("tags", []), f"{path.name}: parameters cell shown"
+    for cell in (code[1], code[-1]):
+        assert {"remove-input", "remove-cell"} & set(cell.metadata.get("tags", [])), f"{path.name}: {cell.source[:40]!r}"

@@ -176,3 +176,19 @@ def test_module_docstrings_document_transcription(name):
 def test_percentages_were_converted():
     ibp = paper.numbers("ibp_ex", metric=list(paper.FRACTION_METRICS))
     assert ibp["value"].max() <= 1 and not any(math.isclose(v, 96.9) for v in ibp["value"])
+
+
+def test_every_key_a_paper_table_shows_has_a_name():
+    """Comparison tables show names, never keys: each value of a key column of the papers' numbers is named."""
+    from mlxbook import methods
+    from mlxbook.paper import names
+
+    rows = paper.numbers()
+    for column, table in [("dataset", names.DATASETS), ("test_set", names.TEST_SETS), ("condition", names.CONDITIONS),
+                          ("metric", names.METRICS)]:
+        missing = set(rows[column].dropna()) - set(table)
+        assert not missing, f"{column} values without a name: {sorted(missing)}"
+    assert set(methods.METHODS) | set(rows["method"].dropna()) <= set(names.METHODS)
+    assert names.method("erm", "two_stage") == "No expl" and names.method("erm", "ibp_ex") == "ERM"
+    assert names.value("dataset", "fox_cat") == "Fox vs Cat" and names.value("n_train", 50.0) == "50"
+    assert names.value("method", "rrr", "two_stage") == "Grad Reg" and names.value("ratio", "1:9") == "1:9"

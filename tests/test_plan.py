@@ -12,6 +12,7 @@ import torch
 from mlxbook import plan
 from mlxbook.book import chapter
 from mlxbook.experiments.two_stage import baselines as bl
+from mlxbook.experiments.two_stage import sensitivity
 from mlxbook.train import RunSpec, run_grid
 from mlxbook.train.cell import load_task
 
@@ -42,7 +43,8 @@ def test_evaluated_examples_follow_the_evaluation_policy():
 
 def test_plan_lists_a_chapters_cells_and_sees_what_the_store_holds(tmp_path):
     ch = chapter.start("t", profile="smoke", show=False)
-    specs = bl.grid_specs(bl.budget(ch)) + bl.diagnosis_specs(bl.budget(ch))
+    swept = [s for label, s in sensitivity.specs(bl.budget(ch), "smoke") if label != sensitivity.BASE]
+    specs = bl.grid_specs(bl.budget(ch)) + bl.diagnosis_specs(bl.budget(ch)) + swept  # the budget sweep's cells too
     before = plan.plan(["baselines"], "smoke", location=tmp_path)
     assert len(before) == len(specs) and not before.stored.any() and (before.steps > 0).all()
     assert (before.flops > 0).all() and (before.seconds > 0).all()

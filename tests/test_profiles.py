@@ -4,7 +4,7 @@ import re
 import pytest
 import torch
 
-from mlxbook.book import chapter
+from mlxbook.book import chapter, profiles
 from mlxbook.book.profiles import LIMITS, PROFILES, get_profile
 from mlxbook.device import resolve_device
 from mlxbook.errors import ConfigError
@@ -61,14 +61,14 @@ def test_chapter_records_what_it_scaled_down():
     assert chapter.start("t", profile="paper", show=False).seeds(30) == list(range(30))
 
 
-def test_intro_profile_table_matches_the_code(root):
-    """The intro's profile table is written by hand: it must say what PROFILES says."""
-    text = (root / "book" / "intro.md").read_text()
-    order = list(LIMITS)
+def test_intro_profile_table_is_the_code():
+    """The intro's table of profiles is generated from PROFILES: one row per profile, one cap per column."""
+    lines = profiles.table_markdown().splitlines()
+    assert len(lines) == 2 + len(PROFILES)
     for name, profile in PROFILES.items():
-        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
+        row = next(line for line in lines if line.startswith(f"| `{name}` |"))
         cells = [c.strip() for c in row.strip("|").split("|")][2:]
-        assert cells == [str(profile.limits.get(k, "paper's")) for k in order], name
+        assert cells == [str(profile.limits.get(k, "paper's")) for k in LIMITS], name
 
 
 def test_chapter_budget_can_be_tighter_per_profile():

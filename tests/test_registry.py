@@ -19,7 +19,7 @@ def test_the_two_registries_name_the_same_methods():
     assert set(methods.METHODS) == set(hparams.HPARAMS)
     for name, entry in hparams.HPARAMS.items():
         space = entry.space()
-        assert entry.label and entry.paper in ("two_stage", "rrr", "ibp_ex")
+        assert hparams.label(name) != name and entry.paper in ("two_stage", "rrr", "ibp_ex")
         assert all(isinstance(v, tuple) and v for v in space.values()), name
         for point in hparams.points(space)[:1]:  # the first point builds the method
             methods.build_method(name, **{k: float(v) for k, v in point.items()})
@@ -80,7 +80,7 @@ def toy(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     module = importlib.import_module("toy_method")
     monkeypatch.setitem(methods.METHODS, "toy", module.Toy)
-    monkeypatch.setitem(hparams.HPARAMS, "toy", hparams.HParams("Toy", "rrr", lambda: {"temperature": (1.0, 2.0)}))
+    monkeypatch.setitem(hparams.HPARAMS, "toy", hparams.HParams("rrr", lambda: {"temperature": (1.0, 2.0)}))
     yield module.Toy
     sys.modules.pop("toy_method", None)
 

@@ -81,3 +81,19 @@ def test_a_summary_chapter_runs_last_and_follows_the_others(tmp_path):
     assert {r.name: r.status for r in runner.run(tmp_path, profile="smoke")} == {"work": "cached", "summary": "cached"}
     _notebook(tmp_path / "notebooks" / "work.ipynb", "x = 2")  # a chapter changed: the summary follows it
     assert {r.name: r.status for r in runner.run(tmp_path, profile="smoke")} == {"work": "ok", "summary": "ok"}
+
+
+def test_two_summaries_settle_and_the_root_is_a_chapter(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    for name in ("intro", "summary"):
+        _notebook(tmp_path / "notebooks" / f"{name}.ipynb", "import time; t = time.time()")
+        nb = nbformat.read(tmp_path / "notebooks" / f"{name}.ipynb", as_version=4)
+        nb.metadata["mlxbook"] = {"after_chapters": True}
+        nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
+    _notebook(tmp_path / "notebooks" / "work.ipynb", "x = 1")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/chapters/intro\n"
+                                       "chapters:\n  - file: book/chapters/summary\n  - file: book/chapters/work\n")
+    assert runner.chapters(tmp_path) == ["intro", "summary", "work"]
+    assert [r.name for r in runner.run(tmp_path, profile="smoke")] == ["work", "intro", "summary"]
+    again = {r.name: r.status for r in runner.run(tmp_path, profile="smoke")}
+    assert again == {"work": "cached", "intro": "cached", "summary": "cached"}  # neither waits on the other

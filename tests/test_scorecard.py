@@ -31,7 +31,10 @@ def test_collects_table_rows_and_claims_with_links(tmp_path):
     assert set(card.verdict) == {"collapsed", "not run", "partly"}
     assert "1 collapsed" in card[card.verdict == "collapsed"].ours.iloc[0]
     text = scorecard.markdown(card)
-    assert text.count('<a href="a.html#tab-t5">') == len(rows) and '<a href="b.html#claim-x">' in text
+    assert text.count('<a href="a.html#tab-t5">') == 1 and '<a href="b.html#claim-x">' in text  # one link per table
+    rows_shown = [x for x in text.splitlines() if x.startswith("| ") and not x.startswith(("| dataset", "| claim"))]
+    assert text.count("<details>") == 2 and len(rows_shown) == 2  # the collapsed row and the claim; not-run rows
+    assert f"{len(rows) - 1} not run" in text                       # are counted in the summary, not listed
     assert scorecard.tally(card).values.sum() == len(card)
 
 
@@ -115,3 +118,54 @@ def test_the_scorecard_command_prints_json(tmp_path, root):
     missing = subprocess.run([sys.executable, "-m", "mlxbook", "--root", str(tmp_path / "none"), "scorecard"],
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "error:" in missing.stderr
+
+
+def test_a_chapter_footer_records_what_it_trained_with_and_the_intro_reads_it(tmp_path, monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append((obj, kw)))
+    monkeypatch.setattr("myst_nb.glue", lambda key, obj, display=True: shown.append((key, obj)))
+    InteractiveShell.instance()
+    ch = start("t", profile="cpu", show=False)
+    ch.seeds(30, cpu=3)
+    ch.cap("epochs", 100, cpu=20)
+    ch.cap("epochs", 10)
+    ch.scale("image side (px)", 32, 64)
+    ch.finish()
+    (footer, kw), (key, findings) = shown
+    budget = kw["metadata"]["mlxbook"]["budget"]
+    assert budget["used"] == {"seeds": ["3"], "epochs": ["20", "10"], "image side (px)": ["32"]}
+    assert "models trained per configuration: 3" in footer.data and "training epochs per model: 20, 10" in footer.data
+    assert key == "chapter_findings" and "judges none" in findings.data
+    _executed(tmp_path / "c.ipynb", [new_output("display_data", data={"text/markdown": footer.data},
+                                                metadata=kw["metadata"])])
+    ran = scorecard.budgets(tmp_path, ["c", "missing"])
+    assert ran.to_dict("records") == [{"chapter": "c", "profile": "cpu", "wall time (s)": round(budget["seconds"]),
+                                       "seeds": "3", "epochs": "20, 10", "training examples (large data)": "–",
+                                       "test examples per test set": "–", "image side (px)": "32"}]
+    assert scorecard.budgets_markdown(tmp_path, ["missing"]).startswith("**No executed chapter")
+
+
+def test_the_answers_list_each_papers_headline_claims_with_verdict_and_link(tmp_path):
+    from mlxbook.book import verdicts
+
+    per_seed = pd.DataFrame([{"dataset": "decoy_mnist", "metric": "wg_acc", "method": m, "seed": s, "value": v + 0.01 * s}
+                             for m, v in [("ibp_ex_rrr", 0.9), ("ibp_ex", 0.4)] for s in range(3)])
+    j = verdicts.judge("ibp_ex.combined_vs_ibp_ex", per_seed, value="value", label="claims-t1")
+    _executed(tmp_path / "ibp_ex.ipynb", [new_output("display_data", data={"text/markdown": "t"},
+                                                     metadata={"mlxbook": {"verdicts": [j.record()]}})])
+    table = scorecard.claims(tmp_path, ["ibp_ex"])
+    text = scorecard.answers_markdown(table)
+    assert text.count("headline claims;") == 3
+    line = next(x for x in text.splitlines() if "claims-t1" in x)
+    assert line.startswith(f"- **{verdicts.MARKS[j.verdict]}") and 'href="ibp_ex.html#claims-t1"' in line
+    assert "3 seeds" in line and "paper +0.474" in line
+    assert "the baselines chapter was not executed" in text  # an unjudged headline claim says why
+
+
+def test_counts_take_their_noun_in_the_right_number():
+    from mlxbook.book import words
+
+    assert words.count(1, "seed") == "1 seed" and words.count(3, "seed") == "3 seeds"
+    assert words.count(1000, "image") == "1,000 images" and words.count(2, "axis", "axes") == "2 axes"

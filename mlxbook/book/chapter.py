@@ -35,7 +35,14 @@ class Chapter:
     seed_override: list[int] | None
     started: float = field(default_factory=time.perf_counter)
     scaled: dict[str, tuple] = field(default_factory=dict)
+    used: dict[str, list] = field(default_factory=dict)
     records: list[dict] = field(default_factory=list)
+
+    def _use(self, what: str, value) -> None:
+        """Remember a value of ``what`` that this page trains with (the footer lists them all)."""
+        values = self.used.setdefault(what, [])
+        if value not in values:
+            values.append(value)
 
     def cap(self, what: str, paper_value: int, *, ours: bool = False, **tighter: int) -> int:
         """The profile's value for ``what`` (see :data:`LIMITS`), remembered if it scales the paper down.
@@ -49,6 +56,7 @@ class Chapter:
             check_choice("profile in cap()", name, PROFILES)
             check_int(f"{what} budget for profile {name!r}", value, low=1)
         used = min(self.profile.cap(what, paper_value), tighter.get(self.profile.name, paper_value))
+        self._use(what, used)
         if used < paper_value:
             self.scaled[what] = (used, f"not stated; our full protocol: {paper_value}" if ours else paper_value)
         return used
@@ -56,6 +64,7 @@ class Chapter:
     def seeds(self, paper_seeds: int, **tighter: int) -> list[int]:
         """The seeds to train: the ``seeds`` parameter if given, else the first ``cap('seeds', ...)``."""
         if self.seed_override is not None:
+            self._use("seeds", len(self.seed_override))
             if len(self.seed_override) < paper_seeds:
                 self.scaled["seeds"] = (len(self.seed_override), paper_seeds)
             return list(self.seed_override)
@@ -69,6 +78,8 @@ class Chapter:
         check_int("epochs", epochs, low=1)
         examples = self.profile.cap("curve_examples", n_test)
         every = math.ceil(epochs / self.profile.cap("curve_points", epochs))
+        self._use("curve_examples", examples)
+        self._use("curve_points", f"every {every} epochs" if every > 1 else "every epoch")
         if examples < n_test:
             self.scaled["curve_examples"] = (examples, f"the whole test set, {n_test} here")
         if every > 1:
@@ -77,6 +88,7 @@ class Chapter:
 
     def scale(self, what: str, used, paper) -> None:
         """Record a scale-down outside :data:`LIMITS` (image size, sizes of a curve ...) for the page's footer."""
+        self._use(what, used)
         self.scaled[what] = (used, paper)
 
     def by_profile(self, **values):
@@ -109,9 +121,8 @@ class Chapter:
 
     def provenance(self) -> dict[str, str]:
         """What produced this page, as label -> value."""
-        limit = self.profile.limits.get("seeds")
         seeds = (", ".join(map(str, self.seed_override)) if self.seed_override is not None
-                 else f"0, 1, ... (at most {limit} per configuration)" if limit else "as many as each paper used")
+                 else "the profile's, per table: the footer of this page lists what it trained with")
         rows = {
             "profile": f"{self.profile.name} ({self.profile.description})",
             "seeds": seeds,
@@ -125,20 +136,38 @@ class Chapter:
                                        f"notebooks/{name}.ipynb</a> (`make book` reruns every chapter)")
         return rows
 
-    def finish(self):
-        """Show the chapter's wall time and everything it scaled down from the papers' protocols."""
+    def finish(self) -> None:
+        """Show the chapter's wall time, what it trained with and everything it scaled down from the papers'
+        protocols; record them in the output's metadata (the intro's table of what each chapter ran reads it)."""
         from IPython.display import Markdown, display
 
         seconds = time.perf_counter() - self.started
-        lines = [f"**Wall time of this chapter:** {seconds:.1f} s on {self.device}, profile `{self.profile.name}`, "
+        lines = [f"**Wall time of this chapter:** {seconds:.0f} s on {self.device}, profile `{self.profile.name}`, "
                  f"commit `{git_commit()}`."]
+        if self.used:
+            lines.append("**What this page trained with:** " + "; ".join(
+                f"{LIMITS.get(k, k)}: {', '.join(map(str, v))}" for k, v in self.used.items()) + ".")
         if self.scaled:
             parts = [f"{LIMITS.get(k, k)}: {u} (paper: {p})" for k, (u, p) in sorted(self.scaled.items())]
             lines.append("**Scaled down from the papers' protocol on this page:** " + "; ".join(parts) + ".")
         else:
             lines.append("**Nothing on this page was scaled down from the papers' protocol.**")
-        display(Markdown("\n\n".join(lines)))
-        return seconds
+        record = {"seconds": round(seconds, 1), "profile": self.profile.name, "device": str(self.device),
+                  "used": {k: [str(x) for x in v] for k, v in self.used.items()},
+                  "scaled": {k: [str(u), str(p)] for k, (u, p) in self.scaled.items()}}
+        display(Markdown("\n\n".join(lines)), metadata={"mlxbook": {"budget": record}})
+        self._glue_findings()
+
+    def _glue_findings(self) -> None:
+        """Glue this page's judged claims, one line each, as ``chapter_findings`` (the box at the page's top)."""
+        from IPython.display import Markdown
+        from myst_nb import glue
+
+        from .verdicts import answers
+
+        judged = [r for r in self.records if "statement" in r and "quantity" in r]  # verdict records, not comparisons
+        text = answers(judged) if judged else "This page judges none of the papers' registered claims."
+        glue("chapter_findings", Markdown(text), display=False)
 
 
 def _seed_list(seeds) -> list[int] | None:

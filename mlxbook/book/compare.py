@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ConfigError
-from ..paper import KEY, PAPERS
+from ..paper import KEY, PAPERS, names
 from .verdicts import collapsed_flags
 
 SUPPORTED, PARTLY, NOT_SUPPORTED, VACUOUS = "supported", "partly", "not supported", "vacuous"
@@ -149,11 +149,12 @@ def markdown(table: pd.DataFrame, *, label: str, caption: str, show: list[str] |
     """
     show = show or [c for c in ["dataset", "condition", "n_train", "ratio", "test_set", "method", "metric", "epoch"]
                     if c in table.columns and table[c].notna().any() and table[c].nunique(dropna=False) > 1]
-    head = show + ["paper", "ours (mean ± std)", "seeds", "collapsed", "our 95% prediction interval", "the paper's number"]
+    head = [names.COLUMNS[c] for c in show] + ["paper", "ours (mean ± std)", "seeds", "collapsed",
+                                                "our 95% prediction interval", "the paper's number"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in table.iterrows():
         ran = r["seeds"] > 0
-        cells = ["–" if pd.isna(r[c]) else str(r[c]) for c in show]
+        cells = ["–" if pd.isna(r[c]) else names.value(c, r[c], r.get("paper")) for c in show]
         cells += [fmt_mean_std(r["value"], r["std"]), fmt_mean_std(r["ours"], r["ours_std"]) if ran else "–",
                   str(r["seeds"]), f"{r['collapsed']}/{r['seeds']}" if ran else "–",
                   fmt_interval(r["low"], r["high"]) if ran else "–", r["context"] if ran else r["why"]]

@@ -21,6 +21,11 @@ LIMITS = {
     "grid": "values tried per hyper-parameter axis and sample sizes per curve",
 }
 
+COLUMN_TITLES = {"seeds": "seeds", "epochs": "epochs", "n_train": "large-data training examples",
+                 "n_test": "test examples", "curve_examples": "test examples per curve point",
+                 "curve_points": "points per curve", "grid": "grid values per axis"}
+"""Short titles of :data:`LIMITS` for the intro's table of profiles."""
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -63,3 +68,13 @@ def get_profile(name: str | None = None) -> Profile:
     if name is None:
         name = os.environ.get("MLXBOOK_PROFILE", DEFAULT_PROFILE)
     return PROFILES[check_choice("profile", name, PROFILES)]
+
+
+def table_markdown() -> str:
+    """Every profile's caps as one Markdown table (the intro's); "paper's" where a profile caps nothing."""
+    head = ["profile", "meant for", *(COLUMN_TITLES[k] for k in LIMITS)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for p in PROFILES.values():
+        cells = [f"`{p.name}`", p.description, *(str(p.limits.get(k, "paper's")) for k in LIMITS)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -37,9 +37,9 @@ class ChapterRun:
 
 
 def chapters(root: Path) -> list[str]:
-    """Chapter names in the order of ``_toc.yml`` (entries ``book/chapters/<name>``)."""
+    """Chapter names in the order of ``_toc.yml`` (the root and the entries that are ``book/chapters/<name>``)."""
     toc = yaml.safe_load((Path(root) / "_toc.yml").read_text())
-    files = []
+    files = [toc["root"]] if isinstance(toc.get("root"), str) else []
 
     def walk(node):
         if isinstance(node, dict):
@@ -84,8 +84,8 @@ def run_chapter(root: Path, name: str, parameters: dict, fresh: bool = False) ->
 
     source = root / SOURCE_DIR / f"{name}.ipynb"
     output = root / OUTPUT_DIR / f"{name}.ipynb"
-    upstream = ([root / OUTPUT_DIR / f"{n}.ipynb" for n in chapters(root) if n != name]
-                if after_chapters(root, name) else [])
+    upstream = ([root / OUTPUT_DIR / f"{n}.ipynb" for n in chapters(root) if not after_chapters(root, n)]
+                if after_chapters(root, name) else [])  # two summaries never wait on each other
     fingerprint = _fingerprint(source, parameters, upstream)
     recorded = _recorded(output) if output.exists() else {}
     if not fresh and recorded.get("fingerprint") == fingerprint and recorded.get("status") == "ok":

@@ -11,11 +11,13 @@ that computed it. A registered claim that no executed chapter judged is listed a
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
+from ..paper import names
 from ..paper.claims import CLAIMS
 from . import verdicts
 from .compare import CONTEXTS, VERDICTS, fmt_mean_std
@@ -33,7 +35,8 @@ def executed_dir(cwd: Path | None = None) -> Path:
 
 
 def records(path: Path) -> list[tuple[str, dict]]:
-    """(kind, record) of every recorded verdict, comparison or rule claim in the executed chapter at ``path``."""
+    """(kind, record) of every recorded verdict, comparison, rule claim and budget (the footer, one per chapter)
+    in the executed chapter at ``path``."""
     nb = nbformat.read(path, as_version=4)
     found = []
     for cell in nb.cells:
@@ -42,6 +45,7 @@ def records(path: Path) -> list[tuple[str, dict]]:
             found += [("comparison", meta["comparison"])] if "comparison" in meta else []
             found += [("claim", rec) for rec in meta.get("claims", [])]
             found += [("verdict", rec) for rec in meta.get("verdicts", [])]
+            found += [("budget", meta["budget"])] if "budget" in meta else []
     return found
 
 
@@ -95,6 +99,57 @@ def collect(directory: Path, chapters: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+BUDGET_COLUMNS = {"seeds": "seeds", "epochs": "epochs", "n_train": "training examples (large data)",
+                  "n_test": "test examples per test set"}
+"""The budget entries of a chapter's footer shown per chapter by :func:`budgets`, with their column titles."""
+
+
+def budgets(directory: Path, chapters: list[str]) -> pd.DataFrame:
+    """What each executed chapter trained with, as its footer recorded it: one row per chapter (book order) with
+    its profile, wall time, the values of :data:`BUDGET_COLUMNS` it used and its image sides."""
+    rows = []
+    for name, recs in _executed(directory, chapters):
+        for kind, rec in recs:
+            if kind != "budget":
+                continue
+            used = rec["used"]
+            sides = [v for k, vals in used.items() if "image si" in k for v in vals]
+            rows.append({"chapter": name, "profile": rec["profile"], "wall time (s)": round(rec["seconds"]),
+                         **{title: ", ".join(used.get(k, [])) or "–" for k, title in BUDGET_COLUMNS.items()},
+                         "image side (px)": ", ".join(dict.fromkeys(sides)) or "–"})
+    return pd.DataFrame(rows, columns=["chapter", "profile", "wall time (s)", *BUDGET_COLUMNS.values(), "image side (px)"])
+
+
+def budgets_markdown(directory: Path, chapters: list[str]) -> str:
+    """:func:`budgets` as a Markdown table, each chapter linked to its page (a line saying so when none ran)."""
+    table = budgets(directory, chapters)
+    if table.empty:
+        return f"**No executed chapter was found** at `{directory}`: run `make book` first."
+    table["chapter"] = [f'<a href="{n}.html">{_chapter_title(Path(directory) / f"{n}.ipynb")}</a>' for n in table["chapter"]]
+    return table.to_markdown(index=False)
+
+
+def _chapter_title(path: Path) -> str:
+    """The first Markdown heading of an executed chapter (its name when it has none)."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("# "):
+            return cell.source.splitlines()[0][2:].strip()
+    return path.stem
+
+
+def answers_markdown(table: pd.DataFrame) -> str:
+    """Each paper's headline claims (a table of :func:`claims`), one line each with its verdict, interval and link,
+    under a heading per paper with its counts."""
+    parts = []
+    for paper, title in PAPER_TITLES.items():
+        rows = table[(table["paper"] == paper) & table["headline"].astype(bool)]
+        counts = rows["verdict"].value_counts()
+        tally_line = ", ".join(f"{counts[v]} {v}" for v in verdicts.VERDICTS if v in counts)
+        parts += [f"**{title}**: {len(rows)} headline claims; {tally_line}.", "",
+                  verdicts.answers(rows.to_dict("records"), other_pages=True), ""]
+    return "\n".join(parts)
+
+
 def _title(paper: str) -> str:
     return PAPER_TITLES.get(paper, paper or "(claims)")
 
@@ -126,16 +181,39 @@ def _na(v) -> bool:
     return v is None or (isinstance(v, float) and pd.isna(v))
 
 
+UNCOMPUTED = ("needs data", "not run")
+"""Row contexts with no number of ours: counted in a block's summary, not listed."""
+
+
 def markdown(table: pd.DataFrame) -> str:
-    """The rule claims and paper numbers as one Markdown table; each row links to the output that computed it."""
-    lines = ["| paper | claim or table | setting | paper | ours | profile | verdict or context |",
-             "|---|---|---|---|---|---|---|"]
-    for _, r in table.iterrows():
-        link = f'<a href="{r["chapter"]}.html#{r["label"]}">{r["what"]}</a>'
-        verdict = r["verdict"] + (f" ({r['why']})" if r["why"] and r["verdict"] not in ("needs data", "not run") else "")
-        cells = [_title(r["paper"]), link, r["setting"], r["paper_value"], r["ours"], r["profile"], verdict]
-        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
-    return "\n".join(lines)
+    """The rule claims and paper numbers of :func:`collect`, one folded block per table of a chapter (an HTML
+    ``details`` block, closed by default) whose summary counts its rows by verdict or context and links to the
+    output that computed them; inside, the rows that have a number of ours, their settings as columns."""
+    blocks = []
+    for (chapter, label), part in table.groupby(["chapter", "label"], sort=False):
+        rule = (part["setting"] == "").all()
+        what = f"{len(part)} claims checked by a stated rule" if rule else part["what"].iloc[0]
+        counts = ", ".join(f"{n} {v}" for v, n in part["verdict"].value_counts().items())
+        shown = part[~part["verdict"].isin(UNCOMPUTED)]
+        lines = ["<details>", f"<summary>{_title(part['paper'].iloc[0])}, {chapter}: {escape(str(what))} ({counts}; profile "
+                 f"{', '.join(dict.fromkeys(part['profile']))})</summary>", "",
+                 f'Computed at <a href="{chapter}.html#{label}">{chapter}#{label}</a>.', ""]
+        if len(shown):
+            if rule:
+                head, rows = ["claim", "paper", "ours"], [[r.what, r.paper_value, r.ours] for r in shown.itertuples()]
+            else:
+                settings = [dict(kv.split("=", 1) for kv in r.setting.split(", ")) for r in shown.itertuples()]
+                keys = list(dict.fromkeys(k for st in settings for k in st))
+                head = [*(names.COLUMNS.get(k, k) for k in keys), "paper", "ours"]
+                rows = [[names.value(k, st[k], r.paper) if k in st else "" for k in keys] + [r.paper_value, r.ours]
+                        for st, r in zip(settings, shown.itertuples())]
+            verdict = [r.verdict + (f" ({r.why})" if r.why else "") for r in shown.itertuples()]
+            lines += ["| " + " | ".join([*head, "verdict or context"]) + " |", "|" + "---|" * (len(head) + 1)]
+            lines += ["| " + " | ".join(str(c).replace("|", "/") for c in [*cells, v]) + " |" for cells, v in zip(rows, verdict)]
+        else:
+            lines.append("No row has a number of ours on this profile.")
+        blocks.append("\n".join(lines + ["", "</details>"]))
+    return "\n\n".join(blocks)
 
 
 def summary(claims_table: pd.DataFrame, rows: pd.DataFrame) -> dict:

@@ -295,6 +295,24 @@ def fmt_paper(j: Judgement) -> str:
     return format_effect(j.quantity, j.paper_effect, missing="no number")
 
 
+def answers(records: list[dict], *, other_pages: bool = False) -> str:
+    """One line per judged claim (recorded :class:`Judgement` dicts): verdict, the claim linked to the output that
+    judged it (on this page, or with ``other_pages`` on the page its record's ``chapter`` names), our effect
+    against the paper's and what larger budgets showed."""
+    lines = []
+    for r in records:
+        j = Judgement(**{k: r[k] for k in Judgement.__dataclass_fields__ if k in r and r[k] is not None
+                         and not (isinstance(r[k], float) and math.isnan(r[k]))})
+        href = f"{r['chapter']}.html#{j.label}" if other_pages else f"#{j.label}"
+        claim = f'<a href="{href}">{j.statement}</a>' if j.label else j.statement
+        mark = MARKS[j.verdict] + (f", {j.size}" if j.size else "")
+        ours = (f": ours {fmt_effect(j)}, paper {fmt_paper(j)}, {j.seeds} seeds" if j.estimate is not None
+                else f": {j.note}" if j.note else "")
+        budget = f" At larger budgets: {j.sweep}." if j.sweep else ""
+        lines.append(f"- **{mark}**: {claim} ({j.where}){ours}.{budget}")
+    return "\n".join(lines)
+
+
 def markdown(judgements: list[Judgement], *, label: str) -> str:
     """The judged claims as one Markdown table under an anchor ``label``."""
     sweep = any(j.sweep for j in judgements)

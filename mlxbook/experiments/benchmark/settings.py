@@ -14,6 +14,7 @@ from ... import methods as registered
 from ... import paper
 from ...errors import check_choice, check_int
 from ...methods import hparams
+from ...paper import names
 
 VARIANTS = {"two_stage_sparse": "two_stage"}
 """Benchmark entries that are a registered method on other data: the sparse variant is the two-stage
@@ -21,7 +22,7 @@ method on data whose explanations cover the minority class only."""
 METHODS = tuple(entry for m, h in hparams.HPARAMS.items() if not h.ablation
                 for entry in (m, *(v for v, base in VARIANTS.items() if base == m)))
 """Every registered method but the ablations, each followed by its variants, in registry order."""
-LABELS = {m: hparams.label(m) for m in METHODS if m not in VARIANTS} | {"two_stage_sparse": "Two-stage (sparse)"}
+LABELS = {m: names.method(m) for m in METHODS}
 LABELS_ONLY = tuple(m for m in METHODS if not registered.METHODS[VARIANTS.get(m, m)].uses_explanations)
 """Methods that use no explanation (they pay for labels only)."""
 

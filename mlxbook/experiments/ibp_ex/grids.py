@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from ... import paper
 from ...methods import hparams
+from ...paper import names
 
 PAPER = "ibp_ex"
 METHODS = ("erm", "rrr", "cdep", "corm", "pgd_ex", "ibp_ex", "ibp_ex_rrr")
-LABELS = {m: hparams.label(m) for m in METHODS}
+LABELS = {m: names.method(m, "ibp_ex") for m in METHODS}
 ROBUST = ("pgd_ex", "ibp_ex", "ibp_ex_rrr")
 
 INPUT_STD = 0.2

@@ -30,6 +30,7 @@ class Budget(book_budget.Budget):
     image_size: int = 224
     max_per_group: int | None = None
     pgd_iterations: tuple[int, ...] = (7, 25)
+    pgd_radii: int | None = None  # App. E's extra step counts run at the largest this many radii (None: all)
     base: dict = field(default_factory=lambda: {"optimizer": "adam", "lr": 1e-3, "weight_decay": 1e-4})
 
 
@@ -73,7 +74,11 @@ def budget(ch, data_root=None) -> Budget:
     max_per_group = ch.by_profile(smoke=20, cpu=200, paper=None)
     if max_per_group is not None and (has_isic(data_root) or has_plant(data_root)):
         ch.scale("ISIC images per group", max_per_group, "all")
-    return Budget(seeds, epochs, grid, n_train, n_val, n_test, image_size, max_per_group, iters)
+    pgd_radii = ch.by_profile(smoke=1, cpu=1, paper=None)
+    radii = len(used_grids(Budget(seeds, epochs, grid, n_train, n_val, n_test))["pgd_ex"]["eps"])
+    if pgd_radii is not None and pgd_radii < radii:
+        ch.scale(f"App. E radii trained with {max(iters)} PGD steps (the largest)", pgd_radii, f"all {radii} of the grid")
+    return Budget(seeds, epochs, grid, n_train, n_val, n_test, image_size, max_per_group, iters, pgd_radii=pgd_radii)
 
 
 def used_grids(b: Budget) -> dict:
@@ -88,9 +93,12 @@ def decoy_specs(b: Budget, device: str = "cpu", data_root=None) -> list[RunSpec]
 
 
 def pgd_sensitivity_specs(b: Budget, device: str = "cpu", data_root=None) -> list[RunSpec]:
-    """App. E's PGD-Ex cells: each of ``b.pgd_iterations`` attack steps at every eps of the grid."""
-    return [decoy_spec("pgd_ex", {"eps": e}, b, device, data_root, iters=k)
-            for k in b.pgd_iterations for e in used_grids(b)["pgd_ex"]["eps"]]
+    """App. E's PGD-Ex cells: each of ``b.pgd_iterations`` attack steps at every eps of the grid (Table 1's step
+    count) or at the largest ``b.pgd_radii`` of them (the others)."""
+    radii = sorted(used_grids(b)["pgd_ex"]["eps"])
+    table1 = paper.fact(PAPER, "pgd_ex_iterations")
+    return [decoy_spec("pgd_ex", {"eps": e}, b, device, data_root, iters=k) for k in b.pgd_iterations
+            for e in (radii if k == table1 or b.pgd_radii is None else radii[-b.pgd_radii:])]
 
 
 def decoy_spec(method: str, hyper: dict, b: Budget, device: str = "cpu", data_root=None, iters: int | None = None,

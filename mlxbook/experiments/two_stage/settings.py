@@ -20,6 +20,7 @@ from ...book import budget as book_budget
 from ...book.budget import at_least
 from ...book.verdicts import with_collapse
 from ...errors import check_choice
+from ...paper import names
 from ...train import GridResult, RunSpec
 
 PAPER_SIZES = {ds: tuple(sorted(int(n) for n in set(g["n_train"])))
@@ -29,17 +30,16 @@ SYNTHETIC = ("triangle", "fox_cat")
 """The datasets built here (Bird needs CUB-200-2011)."""
 TRANSFER = {"triangle": "pentagon", "fox_cat": "triangle_vs_circle"}
 """The Sec 3.2 test set of each synthetic training set (evaluated in every cell)."""
-DATASET_LABELS = {"triangle": "Triangle", "fox_cat": "Fox vs Cat", "bird": "Bird"}
-TEST_SET_LABELS = {"test": "clean test set", "pentagon": "Pentagon", "triangle_vs_circle": "Triangle vs Circle"}
+DATASET_LABELS = {d: names.DATASETS[d] for d in ("triangle", "fox_cat", "bird")}
+TEST_SET_LABELS = {"test": "clean test set"} | {t: names.TEST_SETS[t] for t in ("pentagon", "triangle_vs_circle")}
 NEEDS_CUB = "needs CUB-200-2011 at data_root"
 """Why a Bird row has no number of ours: the CUB-200-2011 images are not at ``data_root``."""
 
 BALANCED_METHODS = ("erm", "rrr", "two_stage")
 IMBALANCED_METHODS = ("erm", "rrr", "focal", "two_stage", "two_stage_sparse")
 ABLATION_METHODS = ("two_stage", "two_stage_no_mapping", "two_stage_joint")
-METHOD_LABELS = {"erm": "No expl", "rrr": "Grad Reg", "focal": "Focal loss", "two_stage": "Ours (two-stage)",
-                 "two_stage_sparse": "Ours (sparse expl.)", "two_stage_no_mapping": "No mapping layer",
-                 "two_stage_joint": "Joint optimisation"}
+METHOD_LABELS = {m: names.method(m, "two_stage") for m in ("erm", "rrr", "focal", "two_stage", "two_stage_sparse",
+                                                        "two_stage_no_mapping", "two_stage_joint")}
 DISPLAY_ORDER = ("erm", "rrr", "two_stage", "two_stage_no_mapping", "two_stage_joint", "focal", "two_stage_sparse")
 """The order of methods in every table and legend of these chapters."""
 _MODEL = {"triangle": "shape_cnn", "fox_cat": "shape_cnn", "bird": "bird_cnn"}
