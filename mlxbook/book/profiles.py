@@ -50,7 +50,7 @@ PROFILES = {
     ),
     "cpu": Profile(
         "cpu",
-        "the default book: real but scaled-down results, the whole book in about 30 minutes on 2 CPU cores",
+        "the default book: real but scaled-down results, the whole book in about 40 minutes on 2 CPU cores",
         {"seeds": 5, "epochs": 30, "n_train": 1000, "n_test": 500, "curve_examples": 100, "curve_points": 10, "grid": 3},
     ),
     "paper": Profile(
