@@ -141,7 +141,7 @@ def test_a_chapter_footer_records_what_it_trained_with_and_the_intro_reads_it(tm
     _executed(tmp_path / "c.ipynb", [new_output("display_data", data={"text/markdown": footer.data},
                                                 metadata=kw["metadata"])])
     ran = scorecard.budgets(tmp_path, ["c", "missing"])
-    assert ran.to_dict("records") == [{"chapter": "c", "profile": "cpu", "wall time (s)": round(budget["seconds"]),
+    assert ran.to_dict("records") == [{"chapter": "c", "title": "t", "profile": "cpu", "wall time (s)": round(budget["seconds"]),
                                        "seeds": "3", "epochs": "20, 10", "training examples (large data)": "–",
                                        "test examples per test set": "–", "image side (px)": "32"}]
     assert scorecard.budgets_markdown(tmp_path, ["missing"]).startswith("**No executed chapter")

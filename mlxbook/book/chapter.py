@@ -152,7 +152,7 @@ class Chapter:
             lines.append("**Scaled down from the papers' protocol on this page:** " + "; ".join(parts) + ".")
         else:
             lines.append("**Nothing on this page was scaled down from the papers' protocol.**")
-        record = {"seconds": round(seconds, 1), "profile": self.profile.name, "device": str(self.device),
+        record = {"title": self.title, "seconds": round(seconds, 1), "profile": self.profile.name, "device": str(self.device),
                   "used": {k: [str(x) for x in v] for k, v in self.used.items()},
                   "scaled": {k: [str(u), str(p)] for k, (u, p) in self.scaled.items()}}
         display(Markdown("\n\n".join(lines)), metadata={"mlxbook": {"budget": record}})

@@ -114,10 +114,12 @@ def budgets(directory: Path, chapters: list[str]) -> pd.DataFrame:
                 continue
             used = rec["used"]
             sides = [v for k, vals in used.items() if "image si" in k for v in vals]
-            rows.append({"chapter": name, "profile": rec["profile"], "wall time (s)": round(rec["seconds"]),
+            rows.append({"chapter": name, "title": rec.get("title", name), "profile": rec["profile"],
+                         "wall time (s)": round(rec["seconds"]),
                          **{title: ", ".join(used.get(k, [])) or "–" for k, title in BUDGET_COLUMNS.items()},
                          "image side (px)": ", ".join(dict.fromkeys(sides)) or "–"})
-    return pd.DataFrame(rows, columns=["chapter", "profile", "wall time (s)", *BUDGET_COLUMNS.values(), "image side (px)"])
+    return pd.DataFrame(rows, columns=["chapter", "title", "profile", "wall time (s)", *BUDGET_COLUMNS.values(),
+                                       "image side (px)"])
 
 
 def budgets_markdown(directory: Path, chapters: list[str]) -> str:
@@ -125,16 +127,8 @@ def budgets_markdown(directory: Path, chapters: list[str]) -> str:
     table = budgets(directory, chapters)
     if table.empty:
         return f"**No executed chapter was found** at `{directory}`: run `make book` first."
-    table["chapter"] = [f'<a href="{n}.html">{_chapter_title(Path(directory) / f"{n}.ipynb")}</a>' for n in table["chapter"]]
+    table["chapter"] = [f'<a href="{n}.html">{t}</a>' for n, t in zip(table["chapter"], table.pop("title"))]
     return table.to_markdown(index=False)
-
-
-def _chapter_title(path: Path) -> str:
-    """The first Markdown heading of an executed chapter (its name when it has none)."""
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type == "markdown" and cell.source.startswith("# "):
-            return cell.source.splitlines()[0][2:].strip()
-    return path.stem
 
 
 def answers_markdown(table: pd.DataFrame) -> str:
@@ -167,7 +161,7 @@ def claims_markdown(table: pd.DataFrame, *, headline: bool | None = None) -> str
     lines = ["| paper | claim | our effect [95% interval] | paper's effect | seeds | collapsed | verdict | note |",
              "|---|---|---|---|---|---|---|---|"]
     for _, r in rows.iterrows():
-        j = verdicts.Judgement(**{k: r[k] for k in verdicts.Judgement.__dataclass_fields__ if k in r and not _na(r[k])})
+        j = verdicts.Judgement.from_record(r)
         link = (f'<a href="{r["chapter"]}.html#{r["label"]}">{j.statement}</a>' if not _na(r.get("label")) and r.get("label")
                 else j.statement)
         mark = verdicts.MARKS[j.verdict] + (f", {j.size}" if j.size else "")

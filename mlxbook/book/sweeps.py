@@ -21,6 +21,11 @@ CLOSER = 0.9
 """A budget moves an effect closer to the paper's when it cuts the page's distance to it by a tenth or more."""
 
 
+def new_seeds(seeds, factor: float) -> tuple[int, ...]:
+    """The seeds a "more seeds" budget adds to ``seeds``: ``factor`` times as many in all, numbered after them."""
+    return tuple(range(max(seeds) + 1, max(seeds) + 1 + int(len(seeds) * (factor - 1))))
+
+
 def judge_by_budget(claim_id: str, by_budget: pd.DataFrame, *, value: str = "accuracy") -> pd.DataFrame:
     """The claim judged at every budget on the sweep's settings: budget, estimate, lo, hi, paper_effect, verdict."""
     rows = []

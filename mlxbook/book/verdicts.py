@@ -227,6 +227,12 @@ class Judgement:
     def record(self) -> dict:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
 
+    @classmethod
+    def from_record(cls, r: dict) -> Judgement:
+        """The judgement a :meth:`record` (or a scorecard row of one) holds; missing values take the defaults."""
+        return cls(**{k: r[k] for k in cls.__dataclass_fields__
+                      if k in r and r[k] is not None and not (isinstance(r[k], float) and math.isnan(r[k]))})
+
 
 def judge(claim_id: str, per_seed: pd.DataFrame, *, value: str = "accuracy", missing: str = NOT_RUN,
           profile: str = "", label: str = "", cuts: str = "", sweep: str = "") -> Judgement:
@@ -301,8 +307,7 @@ def answers(records: list[dict], *, other_pages: bool = False) -> str:
     against the paper's and what larger budgets showed."""
     lines = []
     for r in records:
-        j = Judgement(**{k: r[k] for k in Judgement.__dataclass_fields__ if k in r and r[k] is not None
-                         and not (isinstance(r[k], float) and math.isnan(r[k]))})
+        j = Judgement.from_record(r)
         href = f"{r['chapter']}.html#{j.label}" if other_pages else f"#{j.label}"
         claim = f'<a href="{href}">{j.statement}</a>' if j.label else j.statement
         mark = MARKS[j.verdict] + (f", {j.size}" if j.size else "")

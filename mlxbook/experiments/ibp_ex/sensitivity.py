@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...book.sweeps import BASE
+from ...book.sweeps import BASE, new_seeds
 from ...paper.claims import CLAIMS as REGISTRY
 from ...train import RunSpec
 from .specs import Budget
@@ -43,7 +43,7 @@ def sweep(b: Budget, profile: str) -> list[tuple[str, dict]]:
         if what == "epochs":
             out.append((f"{int(b.epochs * factor)} epochs", {"epochs": int(b.epochs * factor)}))
         else:
-            extra = tuple(range(max(b.seeds) + 1, max(b.seeds) + 1 + int(len(b.seeds) * (factor - 1))))
+            extra = new_seeds(b.seeds, factor)
             out.append((f"{len(b.seeds) + len(extra)} seeds", {"seeds": extra}))
     return out
 
@@ -66,6 +66,5 @@ def run(chosen: dict[str, dict], b: Budget, profile: str, analysis: Analysis = A
     frames = [page.assign(budget=BASE)]
     for label, _ in sweep(b, profile):
         ours = decoy_per_seed({cell["spec"]["method"]: cell for (lab, _), cell in zip(pairs, cells) if lab == label})
-        frames.append(pd.concat([page, ours]) if label.endswith(" seeds") else ours)
-        frames[-1] = frames[-1].assign(budget=label)
+        frames.append((pd.concat([page, ours]) if label.endswith(" seeds") else ours).assign(budget=label))
     return pd.concat(frames, ignore_index=True)

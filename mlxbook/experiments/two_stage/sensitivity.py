@@ -22,7 +22,7 @@ import dataclasses
 
 import pandas as pd
 
-from ...book.sweeps import BASE
+from ...book.sweeps import BASE, new_seeds
 from ...train import GridResult, RunSpec, run_grid
 from .baselines import agreement_per_seed
 from .settings import DATASET_LABELS, Budget, spec, tidy
@@ -55,7 +55,7 @@ def sweep(b: Budget, profile: str) -> list[tuple[str, Budget]]:
             n = int(b.image_size * factor)
             out.append((f"{n} px", dataclasses.replace(b, image_size=n)))
         else:
-            extra = tuple(range(max(b.seeds) + 1, max(b.seeds) + 1 + int(len(b.seeds) * (factor - 1))))
+            extra = new_seeds(b.seeds, factor)
             out.append((f"{len(b.seeds) + len(extra)} seeds", dataclasses.replace(b, seeds=extra)))
     return out
 
