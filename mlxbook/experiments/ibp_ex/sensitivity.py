@@ -6,7 +6,8 @@ of it. This module reruns the *chosen* cell of each method that the claims of IB
 compare (the hyper-parameters picked on validation at the page's budget, kept fixed: the sweep asks
 about the budget, not about the search) at budgets that each change one thing:
 
-* more epochs (the eps and alpha schedules of IBP-Ex stretch with them: they are set per epoch);
+* more epochs (the eps and alpha schedules of IBP-Ex stretch with them: they follow the fraction of
+  training done);
 * more seeds (as many again, new seeds; the page's seeds are kept beside them).
 
 :func:`sweep` lists the budgets, :func:`specs` builds the cells (stored in the IBP-Ex family like every
