@@ -155,3 +155,42 @@ def test_bird_path_on_a_tiny_cub_tree(tmp_path, monkeypatch):
     assert bl.table2_settings(root)[-1] == ("bird", 60) and ("bird", 60) not in bl.table2_settings(None)
     fig = figures.curve_figure(curves, "bird", ratios=("1:1",))
     assert len(fig.axes) == 1
+
+
+def _stars(fig):
+    """(colour, y) of every paper mark (plots.mark_paper) in ``fig``."""
+    from matplotlib.colors import to_hex
+
+    return sorted((to_hex(coll.get_facecolor()[0]), round(float(y), 3)) for ax in fig.axes for coll in ax.collections
+                  if coll.get_gid() == "paper" for _, y in coll.get_offsets())
+
+
+def test_result_figures_mark_the_papers_numbers_in_the_methods_colours(tiny_grid):
+    """Figs 2-4 star Table 5's final accuracies and the transfer scatter Tables 1 and 5, for the settings we
+    trained only, each in the house colour of its method."""
+    import matplotlib.pyplot as plt
+
+    from mlxbook.book import plots
+
+    _, _, scores, curves, _, _ = tiny_grid
+    t5 = paper.numbers("two_stage", table="Table 5", dataset="triangle", n_train=10, test_set="test")
+    fig = figures.curve_figure(curves, "triangle")
+    assert _stars(fig) == sorted((plots.method_colour(r.method), r.value) for r in t5.itertuples())
+    plt.close(fig)
+    t1 = paper.numbers("two_stage", table="Table 1", dataset="triangle", n_train=10).set_index(["ratio", "method"])
+    both = t5.set_index(["ratio", "method"]).index.intersection(t1.index)
+    fig = figures.transfer_figure(scores)
+    assert len(both) == 6 and _stars(fig) == sorted((plots.method_colour(m), t1.value[(r, m)]) for r, m in both)
+    plt.close(fig)
+
+
+def test_house_colours_tell_apart_every_method_a_figure_draws_together():
+    from mlxbook.book import plots
+    from mlxbook.experiments.benchmark.settings import METHODS as BENCHMARK
+    from mlxbook.experiments.two_stage import settings
+    from mlxbook.paper import names
+
+    assert set(names.METHODS) <= set(plots.METHOD_COLOURS)
+    for together in (BENCHMARK, settings.IMBALANCED_METHODS, settings.ABLATION_METHODS):
+        colours = [plots.method_colour(m) for m in together]
+        assert len(set(colours)) == len(colours), together

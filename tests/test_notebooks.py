@@ -1,5 +1,6 @@
 """Hygiene of the chapter sources: no outputs, one parameters cell, in the table of contents, provenance."""
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -67,3 +68,25 @@ def test_setup_cells_are_hidden_in_the_html(path):
     assert "remove-cell" in code[0].metadata.get("tags", []), f"{path.name}: parameters cell shown"
     for cell in (code[1], code[-1]):
         assert {"remove-input", "remove-cell"} & set(cell.metadata.get("tags", [])), f"{path.name}: {cell.source[:40]!r}"
+
+
+RUN_WORDS = re.compile(r"this run|this profile|this page's profile|the `?cpu`? profile|on `?cpu`?\b", re.I)
+TYPED_BUDGET = re.compile(r"(?<![\w{`.])\d[\d,]*\s*(?:seeds?|epochs?|(?:test|training) (?:images|examples)|px|pixels)\b"
+                          r"|(?<![\w{`.])\d+x\d+\b")
+PAPERS_OWN = re.compile(r"paper|code|Table|App\.", re.I)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_prose_about_the_run_glues_its_budget(path):
+    """A sentence that speaks of this run or a profile states its seeds, epochs, sizes and image sides through
+    glue (written from the run), never as typed digits that go stale when a profile changes; a number that the
+    sentence gives as the paper's or its code's ("paper 64x64", "in its code, 100 epochs") may be typed."""
+    typed = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for sentence in re.split(r"\n\s*\n|\n(?=\s*[-*] )|(?<=\.)\s+", cell.source):
+            if RUN_WORDS.search(sentence):
+                typed += [f"{m.group(0)!r} in {sentence.strip()[:90]!r}" for m in TYPED_BUDGET.finditer(sentence)
+                          if not PAPERS_OWN.search(sentence[max(0, m.start() - 25):m.start()])]
+    assert not typed, f"{path.name}: " + "; ".join(typed)

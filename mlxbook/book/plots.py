@@ -11,6 +11,41 @@ from ..data.base import ExplanationData
 
 MASK_COLOUR = "#ff7f0e"
 
+METHOD_COLOURS = {
+    "erm": "#0072b2", "rrr": "#e69f00", "two_stage": "#009e73", "two_stage_sparse": "#cc79a7", "focal": "#000000",
+    "two_stage_no_mapping": "#d55e00", "two_stage_joint": "#56b4e9",
+    "corm": "#56b4e9", "pgd_ex": "#999999", "ibp_ex": "#d55e00", "ibp_ex_rrr": "#882255", "cdep": "#ddcc77",
+}
+"""One colour per method in every figure of the book: Okabe and Ito's colour-blind-safe set, with grey and two of
+Paul Tol's (wine, sand) for the tenth and eleventh. Two methods share a colour only where no figure shows both
+(the two-stage ablations are never drawn beside the IBP-Ex family)."""
+OURS_COLOUR = "#0072b2"
+"""Our estimate where a figure compares one quantity of ours with the paper's (not a method's curve)."""
+PAPER_COLOUR = "#000000"
+PAPER_MARK = {"marker": "*", "s": 150, "edgecolors": PAPER_COLOUR, "linewidths": 0.8, "zorder": 5}
+"""How a figure marks the paper's number: a star, filled with the method's colour and edged in black."""
+PAPER_LINE = {"color": PAPER_COLOUR, "ls": "--", "lw": 1.0}
+"""How a figure marks the paper's number when it is a level across the axis: a black dashed line."""
+
+
+def method_colour(method: str) -> str:
+    """The house colour of ``method`` (grey for a key the book has no colour for)."""
+    return METHOD_COLOURS.get(method, "#999999")
+
+
+def mark_paper(ax, x, y, method: str | None = None, *, label: str | None = None):
+    """Stars at the paper's numbers ``y`` (at positions ``x``), in ``method``'s colour (black without one); their
+    collection's gid is ``"paper"``, so a test can find what a figure marks."""
+    colour = method_colour(method) if method else PAPER_COLOUR
+    return ax.scatter(x, y, color=colour, label=label, gid="paper", **PAPER_MARK)
+
+
+def paper_handle(label: str = "paper"):
+    """A legend entry for :func:`mark_paper`'s stars (a white star edged in black: the colour is the method's)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], ls="none", marker="*", ms=12, mfc="white", mec=PAPER_COLOUR, label=label)
+
 
 def use_house_style():
     """Seaborn's white theme, colour-blind palette and a resolution that reads well in the HTML book."""

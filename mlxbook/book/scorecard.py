@@ -22,7 +22,8 @@ from ..paper.claims import CLAIMS
 from . import verdicts
 from .compare import CONTEXTS, VERDICTS, fmt_mean_std
 
-COLUMNS = ["paper", "chapter", "label", "what", "setting", "paper_value", "ours", "profile", "verdict", "why"]
+COLUMNS = ["paper", "chapter", "label", "what", "setting", "paper_value", "ours", "profile", "verdict", "why",
+           "chapter_title"]
 PAPER_TITLES = {"two_stage": "Machine Learning from Explanations", "rrr": "Right for the Right Reasons",
                 "ibp_ex": "Robust Learning from Explanations"}
 _SETTING = ["dataset", "condition", "n_train", "ratio", "test_set", "method", "metric", "epoch"]
@@ -79,11 +80,14 @@ def collect(directory: Path, chapters: list[str]) -> pd.DataFrame:
     a paper number's ``verdict`` column holds its context (:data:`mlxbook.book.compare.CONTEXTS`)."""
     rows = []
     for name, recs in _executed(directory, chapters):
+        recs = list(recs)
+        title = next((rec.get("title", name) for kind, rec in recs if kind == "budget"), name)
         for kind, rec in recs:
             if kind == "claim":
                 rows.append({"paper": rec["paper"], "chapter": name, "label": rec["label"], "what": rec["claim"],
                              "setting": "", "paper_value": rec["paper_says"], "ours": rec["ours"],
-                             "profile": rec["profile"], "verdict": rec["verdict"], "why": rec["why"]})
+                             "profile": rec["profile"], "verdict": rec["verdict"], "why": rec["why"],
+                             "chapter_title": title})
             elif kind == "comparison":
                 for r in rec["rows"]:
                     key = r["key"]
@@ -91,8 +95,9 @@ def collect(directory: Path, chapters: list[str]) -> pd.DataFrame:
                     ours = fmt_mean_std(r["ours"], r["ours_std"])
                     if r["seeds"]:
                         ours += f" ({r['seeds']} seeds" + (f", {r['collapsed']} collapsed)" if r.get("collapsed") else ")")
+                    what = rec["caption"] if rec["caption"].startswith(key["table"]) else f"{key['table']}: {rec['caption']}"
                     rows.append({"paper": key["paper"], "chapter": name, "label": rec["label"],
-                                 "what": f"{key['table']}: {rec['caption']}", "setting": setting,
+                                 "what": what, "setting": setting, "chapter_title": title,
                                  "paper_value": fmt_mean_std(r["paper_value"], r["paper_std"]), "ours": ours,
                                  "profile": rec["profile"], "verdict": r.get("context", r.get("verdict")),
                                  "why": r["why"]})  # "verdict": a chapter executed before rows became context
@@ -189,9 +194,10 @@ def markdown(table: pd.DataFrame) -> str:
         what = f"{len(part)} claims checked by a stated rule" if rule else part["what"].iloc[0]
         counts = ", ".join(f"{n} {v}" for v, n in part["verdict"].value_counts().items())
         shown = part[~part["verdict"].isin(UNCOMPUTED)]
-        lines = ["<details>", f"<summary>{_title(part['paper'].iloc[0])}, {chapter}: {escape(str(what))} ({counts}; profile "
+        page = escape(str(part["chapter_title"].iloc[0]))
+        lines = ["<details>", f"<summary>{page}: {escape(str(what))} ({counts}; profile "
                  f"{', '.join(dict.fromkeys(part['profile']))})</summary>", "",
-                 f'Computed at <a href="{chapter}.html#{label}">{chapter}#{label}</a>.', ""]
+                 f'Computed in <a href="{chapter}.html#{label}">{page}</a> ({_title(part["paper"].iloc[0])}).', ""]
         if len(shown):
             if rule:
                 head, rows = ["claim", "paper", "ours"], [[r.what, r.paper_value, r.ours] for r in shown.itertuples()]

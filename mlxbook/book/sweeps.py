@@ -13,7 +13,7 @@ import math
 import pandas as pd
 
 from ..paper.claims import CLAIMS
-from . import verdicts
+from . import plots, verdicts
 
 BASE = "as the page"
 """The label of the page's own budget in a sweep."""
@@ -94,13 +94,13 @@ def figure(table: pd.DataFrame, *, width: float = 11.0):
         x = np.arange(len(t))
         est = t["estimate"].astype(float)
         lo, hi = t["lo"].astype(float), t["hi"].astype(float)
-        ax.errorbar(x, est, yerr=[est - lo, hi - est], fmt="o", color="#0173b2", capsize=3)
+        ax.errorbar(x, est, yerr=[est - lo, hi - est], fmt="o", color=plots.OURS_COLOUR, capsize=3)
         for i, verdict in enumerate(t["verdict"]):
             ax.annotate(verdict, (i, hi.iloc[i] if not np.isnan(hi.iloc[i]) else c.null), textcoords="offset points",
                         xytext=(0, 4), ha="center", fontsize=7)
         paper_effect = t["paper_effect"].dropna()
         if len(paper_effect):
-            ax.axhline(float(paper_effect.iloc[0]), color="#d55e00", ls="--", lw=1, label="paper's effect")
+            ax.axhline(float(paper_effect.iloc[0]), label="paper's effect", **plots.PAPER_LINE)
         ax.axhline(c.null, color="grey", ls=":", lw=1, label="no effect")
         if c.quantity != "difference":
             ax.set_yscale("log")

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ConfigError
+from ..paper import names
 from ..paper.claims import Claim, get_claim, select
 
 REPRODUCED, OTHER_SIZE, NOT_REPRODUCED, CONTRADICTED, INCONCLUSIVE = (
@@ -140,7 +141,8 @@ def estimate(claim: Claim, per_seed: pd.DataFrame, value: str) -> Estimate | str
         if claim.quantity == "ratio":
             xa, xb = np.log(xa[xa > 0]), np.log(xb[xb > 0])
         if len(xa) < 2 or len(xb) < 2:
-            dropped.append(" ".join(str(k) for k in key if k != "test") + f" ({len(xa)} and {len(xb)})")
+            dropped.append(" ".join(names.value(c, k, claim.paper) for c, k in zip(claim.on, key) if k != "test")
+                           + f" ({len(xa)} and {len(xb)})")
             continue
         pairs.append((xa, xb))
         used.append((len(xa), len(xb)))

@@ -7,6 +7,8 @@ chapters do too (:data:`PAPER_METHODS`); elsewhere a method has its usual name (
 """
 from __future__ import annotations
 
+import re
+
 METHODS = {"erm": "ERM", "focal": "Focal loss", "rrr": "RRR", "two_stage": "Two-stage",
            "two_stage_sparse": "Two-stage (sparse)", "two_stage_no_mapping": "No mapping layer",
            "two_stage_joint": "Joint optimisation", "corm": "CoRM", "pgd_ex": "PGD-Ex", "ibp_ex": "IBP-Ex",
@@ -29,13 +31,32 @@ METRICS = {"accuracy": "accuracy", "agreement": "agreement", "avg_acc": "Avg Acc
            "runtime_s_gradients": "seconds per explanation, gradients",
            "runtime_s_lime": "seconds per explanation, LIME"}
 COLUMNS = {"paper": "paper", "dataset": "dataset", "condition": "condition", "n_train": "training size",
-           "ratio": "class ratio", "test_set": "test set", "method": "method", "metric": "metric", "epoch": "epoch"}
+           "ratio": "class ratio", "test_set": "test set", "method": "method", "metric": "metric", "epoch": "epoch",
+           "n_test": "test size", "n_val": "validation size", "lam": "λ", "eps": "ε"}
 _VALUES = {"dataset": DATASETS, "test_set": TEST_SETS, "condition": CONDITIONS, "metric": METRICS}
+KEY_COLUMNS = frozenset({"method", *_VALUES})
+"""The columns whose values are keys with names (the others are numbers or already words)."""
+_PREFIXES = {"val": "validation", "test": "test", "train": "training"}
 
 
 def method(key: str, paper: str | None = None) -> str:
     """The name of method ``key`` in ``paper`` (its usual name when the paper has none of its own)."""
     return PAPER_METHODS.get(paper, {}).get(key) or METHODS.get(key, key)
+
+
+def column(key: str, paper: str | None = None) -> str:
+    """How a page heads a column named ``key``: its name among :data:`COLUMNS`, a metric's, a method's, a
+    dataset's or a test set's (a pivoted table), "validation …" for ``val_…``; else a snake_case ``key`` with
+    spaces ("max_grad_x2" → "max grad x2"), any other ``key`` (a formula, a heading) as it is."""
+    for table in (COLUMNS, METRICS, DATASETS, TEST_SETS):
+        if key in table:
+            return table[key]
+    if key in METHODS:
+        return method(key, paper)
+    head, _, rest = key.partition("_")
+    if head in _PREFIXES and rest:
+        return f"{_PREFIXES[head]} {column(rest, paper)}"
+    return key.replace("_", " ") if re.fullmatch(r"[a-z0-9_]+", key) else key
 
 
 def value(column: str, key, paper: str | None = None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...book import plots
 from .settings import LABELS, LABELS_ONLY, METHODS
 
 
@@ -33,11 +34,11 @@ def cost_figure(summary: pd.DataFrame, width: float = 11.0):
     import seaborn as sns
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(width, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
-    palette = dict(zip(METHODS, sns.color_palette("colorblind", len(METHODS))))
+    palette = {m: plots.method_colour(m) for m in METHODS}
     for m, row in summary.iterrows():
         marker = "s" if m in LABELS_ONLY else "o"
         left.scatter(row["cost_cents"], 100 * row["accuracy"], color=palette[m], marker=marker, s=60,
-                     label=LABELS[m], alpha=0.85, edgecolor="white")
+                     label=LABELS[m], alpha=0.9, edgecolor="#333333", linewidth=0.5)
     left.legend(fontsize=8, loc="best", frameon=False)
     left.set_xlabel("annotation cost of the training set (cents, mean over datasets)")
     left.set_ylabel("mean test accuracy (%)")

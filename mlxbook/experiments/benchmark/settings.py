@@ -66,7 +66,9 @@ SETTINGS: tuple[Setting, ...] = (
 
 COLUMNS: tuple[str, ...] = tuple(c for s in SETTINGS for c in s.columns)
 """The benchmark's datasets, in the order of the heatmaps."""
-
+SETTING_LABELS = {s.key: next(iter(s.columns)) if s.key == s.dataset else
+                  f"{names.DATASETS[s.dataset]} {s.key.split()[-1]}" for s in SETTINGS}
+"""How a page names a training task ("Fox vs Cat 1:9", "Decoy (Ross)")."""
 
 
 def setting(key: str) -> Setting:

@@ -3,8 +3,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...book.display import readable
+from ...paper import names
 from .selection import select
-from .settings import LABELS, METHODS, SETTINGS, configurations, not_applicable, setting
+from .settings import (
+    LABELS,
+    METHODS,
+    SETTING_LABELS,
+    SETTINGS,
+    configurations,
+    not_applicable,
+    setting,
+)
 from .training import Budget, Cell, data_kwargs
 
 
@@ -24,7 +34,8 @@ def chosen_table(scores: pd.DataFrame, cells: list[Cell]) -> pd.DataFrame:
     hyper = {(c.setting, c.method, c.config): _describe(c.spec.method_kwargs) for c in cells}
     chosen["kept"] = [hyper[(s, m, i)] for s, m, i in zip(chosen["setting"], chosen["method"], chosen["config"])]
     table = chosen.pivot(index="method", columns="setting", values="kept")
-    return table.reindex(index=list(METHODS), columns=[s.key for s in SETTINGS if s.key in set(chosen["setting"])]).fillna("n/a")
+    table = table.reindex(index=list(METHODS), columns=[s.key for s in SETTINGS if s.key in set(chosen["setting"])])
+    return table.fillna("n/a").rename(columns=SETTING_LABELS)
 
 
 def _describe(kw: dict) -> str:
@@ -40,7 +51,8 @@ def protocol_table(b: Budget) -> pd.DataFrame:
         train = ("67 (RRR's fixed split)" if s.dataset == "iris_cancer" else
                  str(data.get("n_train")))
         for column, test_set in s.columns.items():
-            rows.append({"dataset (column)": column, "trained on": key, "test set": test_set, "model": s.model,
+            rows.append({"dataset (column)": column, "trained on": SETTING_LABELS[key],
+                         "test set": names.TEST_SETS.get(test_set, test_set), "model": s.model,
                          "training examples": train, "class ratio": data.get("ratio", "as generated"),
                          "spurious squares": "yes" if data.get("spurious") else "no"})
     return pd.DataFrame(rows)
@@ -52,12 +64,14 @@ def configuration_table(b: Budget) -> pd.DataFrame:
                         index=[f"configuration {i + 1}" for i in range(b.k)]).T
 
 
-def show_table(table: pd.DataFrame, *, label: str, caption: str, index: bool = True) -> None:
-    """Display ``table`` as Markdown under a bold caption, anchored by the HTML id ``label`` (the
-    pattern of :func:`mlxbook.book.compare.markdown`: MyST labels are not parsed in cell outputs)."""
+def show_table(table: pd.DataFrame, *, label: str, caption: str, index: bool = True, digits: int = 3) -> None:
+    """Display ``table`` as :func:`mlxbook.book.display.readable` writes it, in Markdown under a bold caption,
+    anchored by the HTML id ``label`` (the pattern of :func:`mlxbook.book.compare.markdown`: MyST labels are not
+    parsed in cell outputs); ``index=False`` leaves the index out."""
     from IPython.display import Markdown, display
 
-    display(Markdown(f'<a id="{label}"></a>\n\n**{caption}**\n\n' + table.to_markdown(index=index)))
+    shown = readable(table if index else table.reset_index(drop=True), digits=digits)
+    display(Markdown(f'<a id="{label}"></a>\n\n**{caption}**\n\n' + shown.to_markdown(index=False)))
 
 
 def collapse_table(board: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ...book import budget as book_budget
 from ...book.budget import at_least
+from ...book.words import count
 from ...data import load
 from ...data.digits import load_digits_source
 from ...errors import check_int
@@ -56,6 +57,18 @@ FULL = {"seeds": 5, "epochs": 50, "k": 4, "n_train_shapes": 500, "n_train_digits
         "n_test": 1000, "image_size": 64, "widths": (16, 32, 32)}
 """The benchmark's own full protocol (the ``paper`` profile): none of the papers ran this comparison, so
 these are our choices, each at or above what the papers used for the synthetic data."""
+
+
+def describe(budget: "Budget | dict") -> str:
+    """A budget in words for the page ("2 seeds, 4 epochs, 2 configurations per method, 100 training images per
+    shape dataset, ..."): a :class:`Budget` or a dict with :data:`FULL`'s keys (``seeds`` a count or the seeds)."""
+    v = budget if isinstance(budget, dict) else {key: getattr(budget, key) for key in FULL}
+    seeds = v["seeds"] if isinstance(v["seeds"], int) else len(v["seeds"])
+    side, widths = v["image_size"], ", ".join(map(str, v["widths"]))
+    return (f"{count(seeds, 'seed')}, {count(v['epochs'], 'epoch')}, {count(v['k'], 'configuration')} per method, "
+            f"{v['n_train_shapes']:,} training images per shape dataset, {v['n_train_digits']:,} per decoy-digit "
+            f"dataset and {v['n_train_colours']:,} of toy colours, test sets of {v['n_test']:,} examples, shape images "
+            f"of {side}x{side} pixels and a CNN of {widths} channels")
 
 
 SMOKE_SETTINGS = ("triangle 1:1", "triangle 1:9", "toy_colours", "iris_cancer")

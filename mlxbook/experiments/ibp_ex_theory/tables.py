@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...book.display import readable
 from ...data.theory2d import GROUP_X2
 from .budget import FULL
 from .demo import (
@@ -54,13 +55,12 @@ def sweep_summary(res: NetworkResults) -> pd.DataFrame:
 
 
 def markdown_table(table: pd.DataFrame, digits: int = 3) -> str:
-    """``table`` as a Markdown table (no index), floats with ``digits`` decimals, pipes in cells escaped."""
-    def cell(v):
-        if isinstance(v, float):
-            return f"{v:.{digits}f}"
-        return v.replace("|", "\\|") if isinstance(v, str) else str(v)
-    out = table.rename(columns=cell).map(cell)
-    return out.to_markdown(index=False, disable_numparse=True)
+    """``table`` as a Markdown table (no index) in the book's names and precision
+    (:func:`mlxbook.book.display.readable`), pipes in cells escaped."""
+    def cell(v: str) -> str:
+        return v.replace("|", "\\|")
+    out = readable(table, digits=digits)
+    return out.rename(columns=cell).map(cell).to_markdown(index=False, disable_numparse=True)
 
 
 def prop1_frame(res: NetworkResults) -> pd.DataFrame:

@@ -8,8 +8,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from ... import paper
+from ...book import plots
+from ...paper import names
 from .gradients import top_mask
 from .setup import PAPER
 
@@ -139,8 +142,8 @@ def fig11(grads: np.ndarray, acc: pd.DataFrame, n_iris: int):
                 yticklabels=[f"θ{i}" for i in range(len(mean))], xticklabels=5)
     axes[0].axvline(n_iris, color=IRIS_COLOUR, lw=2)
     axes[0].set_xlabel("feature (left of the red line: Iris)")
-    d = acc[acc.test_set.isin(["train", "test"])]
-    sns.pointplot(d, x="iteration", y="accuracy", hue="test_set", errorbar="sd", ax=axes[1], dodge=0.2)
+    d = acc[acc.test_set.isin(["train", "test"])].assign(**{"accuracy on": lambda t: t.test_set.map(names.TEST_SETS)})
+    sns.pointplot(d, x="iteration", y="accuracy", hue="accuracy on", errorbar="sd", ax=axes[1], dodge=0.2)
     axes[1].set_ylim(0.4, 1.02)
     fig.tight_layout()
     return fig
@@ -155,9 +158,11 @@ def fig9(acc: pd.DataFrame):
     order = [t.get_text() for t in ax.get_xticklabels()]
     for r in p.itertuples():
         x = order.index(("decoy, " if r.condition == "decoy" else "no decoy (baseline), ") + "A = 0")
-        ax.scatter([x + (-0.2 if r.test_set == "test" else 0.2)], [r.value], marker="*", s=150, c="k", zorder=5)
-    ax.scatter([], [], marker="*", c="k", label="paper")
-    ax.legend(fontsize=8, loc="lower right"), ax.set_xlabel(""), ax.set_ylim(0, 1.05)
+        plots.mark_paper(ax, [x + (-0.2 if r.test_set == "test" else 0.2)], [r.value])
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend([*handles, plots.paper_handle()], [*map(names.TEST_SETS.get, labels), "paper (Sec 3.2)"], fontsize=8,
+              loc="lower right")
+    ax.set_xlabel(""), ax.set_ylim(0, 1.05)
     fig.tight_layout()
     return fig
 
@@ -204,9 +209,10 @@ def fig12(x: np.ndarray, grads_by_lam: dict, acc: pd.DataFrame):
             ax.set_title(f"θ{i}", fontsize=9)
     ax = fig.add_subplot(grid[-1, :])
     d = acc[acc.test_set.isin(["train", "test"])].assign(
-        run=lambda t: t["test_set"] + ", λ1 = " + t["lam_run"].map("{:g}".format))
-    sns.lineplot(d, x="iteration", y="accuracy", hue="run", style="test_set", markers=True, ax=ax)
-    ax.set_ylim(0, 1.02), ax.legend(fontsize=8, ncol=2)
+        **{"λ1": lambda t: t["lam_run"].map("{:g}".format), "accuracy on": lambda t: t.test_set.map(names.TEST_SETS)})
+    sns.lineplot(d, x="iteration", y="accuracy", hue="λ1", style="accuracy on", markers=True, ax=ax)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, 1.02), ax.legend(fontsize=8, ncol=2, loc="lower right")
     fig.tight_layout()
     return fig
 

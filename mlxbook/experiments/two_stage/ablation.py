@@ -29,6 +29,7 @@ from ...data.base import Batch, ExplanationData
 from ...methods import build_method
 from ...models import build_model
 from ...models.stacked import StackedModel
+from ...paper import names
 from ...train import GridResult, RunSpec, run_grid
 from . import baselines
 from .settings import (
@@ -315,7 +316,8 @@ def context_summary(table: pd.DataFrame, columns: list[str]) -> str:
     lines = [f"The paper's numbers against our prediction intervals: {head} ({len(ran)} of {len(table)} rows "
              "computed on this profile)."]
     for _, r in ran[ran.context != compare.INSIDE].iterrows():
-        where = ", ".join(f"{c} {r[c]}" for c in columns if c in r and pd.notna(r[c]))
+        where = ", ".join(f"{names.COLUMNS.get(c, c)} {names.value(c, r[c], 'two_stage')}" for c in columns
+                          if c in r and pd.notna(r[c]))
         lines.append(f"- {where}: paper {r['value']:.3f}, ours {r['ours']:.3f} ± {r['ours_std']:.3f} "
                      f"({r['context']}; collapsed {r['collapsed']}/{r['seeds']})")
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from ... import paper
 from ...book import budget as book_budget
 from ...book.budget import at_least
 from ...book.verdicts import with_collapse
+from ...book.words import count
 from ...errors import check_choice
 from ...paper import names
 from ...train import GridResult, RunSpec
@@ -67,6 +68,17 @@ class Budget(book_budget.Budget):
     curve_examples: int | None = None
     curve_every: int = 1
     full_epochs: tuple[int, ...] = ()
+
+
+def describe(b: Budget, *, bird: bool = False) -> str:
+    """What ``b`` trains, in words for a page's remarks ("3 seeds, 20 epochs without early stopping, 32x32 images,
+    200 test images per test set; training sizes Triangle 10, 50, 100 and Fox vs Cat 50, 100"); Bird's sizes only
+    with ``bird`` (its data is at data_root)."""
+    stopping = "without early stopping" if b.patience is None else f"with early stopping (patience {b.patience})"
+    sizes = " and ".join(f"{DATASET_LABELS[d]} {', '.join(map(str, n))}" for d, n in b.sizes.items()
+                         if n and (bird or d != "bird"))
+    return (f"{count(len(b.seeds), 'seed')}, {count(b.epochs, 'epoch')} {stopping}, {b.image_size}x{b.image_size} "
+            f"images, {count(b.n_test, 'test image')} per test set" + (f"; training sizes {sizes}" if sizes else ""))
 
 
 def hyper(dataset: str, ratio: str, method: str, *, spurious: bool = False) -> dict:
