@@ -33,6 +33,7 @@ from scipy import stats
 from ..errors import ConfigError
 from ..paper import KEY, PAPERS, names
 from .verdicts import collapsed_flags
+from .words import count
 
 SUPPORTED, PARTLY, NOT_SUPPORTED, VACUOUS = "supported", "partly", "not supported", "vacuous"
 VERDICTS = (SUPPORTED, PARTLY, NOT_SUPPORTED, VACUOUS, "needs data", "not run")
@@ -143,22 +144,24 @@ def fmt_interval(low, high) -> str:
 
 
 def markdown(table: pd.DataFrame, *, label: str, caption: str, show: list[str] | None = None) -> str:
-    """The table as Markdown under a bold caption, anchored by an HTML id ``label`` for links to it.
+    """The table as Markdown under a bold caption, anchored by an HTML id ``label`` for links to it: the settings
+    that vary, the paper's number, ours (its seeds and collapsed seeds under it) and where the paper's number lies
+    against our prediction interval (the interval under it), so the table fits the text column.
 
     (MyST directives and labels are not parsed in cell outputs, hence a plain anchor.)
     """
     show = show or [c for c in ["dataset", "condition", "n_train", "ratio", "test_set", "method", "metric", "epoch"]
                     if c in table.columns and table[c].notna().any() and table[c].nunique(dropna=False) > 1]
-    head = [names.COLUMNS[c] for c in show] + ["paper", "ours (mean ± std)", "seeds", "collapsed",
-                                                "our 95% prediction interval", "the paper's number"]
+    head = [names.COLUMNS[c] for c in show] + ["paper", "ours (mean ± std)", "the paper's number"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in table.iterrows():
         ran = r["seeds"] > 0
         cells = ["–" if pd.isna(r[c]) else names.value(c, r[c], r.get("paper")) for c in show]
-        cells += [fmt_mean_std(r["value"], r["std"]), fmt_mean_std(r["ours"], r["ours_std"]) if ran else "–",
-                  str(r["seeds"]), f"{r['collapsed']}/{r['seeds']}" if ran else "–",
-                  fmt_interval(r["low"], r["high"]) if ran else "–", r["context"] if ran else r["why"]]
-        lines.append("| " + " | ".join(cells) + " |")
+        seeds = count(int(r["seeds"]), "seed") + (f", {r['collapsed']} collapsed" if r["collapsed"] else "")
+        ours = f"{fmt_mean_std(r['ours'], r['ours_std'])}<br><small>{seeds}</small>" if ran else "–"
+        where = (f"**{r['context']}**<br><small>our 95% prediction interval {fmt_interval(r['low'], r['high'])}</small>"
+                 if ran and not pd.isna(r["low"]) else f"**{r['context']}**" if ran else r["why"])
+        lines.append("| " + " | ".join([*cells, fmt_mean_std(r["value"], r["std"]), ours, where]) + " |")
     return f'<a id="{label}"></a>\n\n**{caption}**\n\n' + "\n".join(lines)
 
 

@@ -121,10 +121,17 @@ def glue_figure(name: str, fig):
     glue(name, Image(data=buffer.getvalue(), format="png"), display=False)
 
 
-def placeholder_figure(text: str, width: float = 10.0):
-    """A one-line figure that says why a figure is absent (e.g. its data is not at data_root), so the page's
-    numbered figure and its caption still build."""
-    fig, ax = plt.subplots(figsize=(width, 1))
-    ax.text(0.5, 0.5, text, ha="center", va="center")
-    ax.axis("off")
-    return fig
+def glue_figure_if(name: str, fig, *, label: str, caption: str, absent: str):
+    """A figure that needs data a run may not have (CUB, Plant, 20 Newsgroups). With ``fig``, glue it as ``name``
+    and, as ``name + "_md"``, the MyST of its numbered figure (anchor ``label``, ``caption``); with ``fig=None``,
+    ``name + "_md"`` is the one-line note ``absent``, unnumbered, so no numbered placeholder stands where a result
+    would be. The page shows either with ``{glue:md}`` (``:format: myst``)."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    if fig is None:
+        text = f"*{absent}*"
+    else:
+        glue_figure(name, fig)
+        text = f"```{{glue:figure}} {name}\n:name: {label}\n\n{caption}\n```"
+    glue(name + "_md", Markdown(text), display=False)

@@ -161,18 +161,16 @@ def tally(table: pd.DataFrame, order=None) -> pd.DataFrame:
 
 
 def claims_markdown(table: pd.DataFrame, *, headline: bool | None = None) -> str:
-    """The judged claims (``headline`` True / False for one kind, None for all) as one Markdown table."""
+    """The judged claims (``headline`` True / False for one kind, None for all) as one Markdown table: claim
+    (linked to where it is computed), verdict with its reason under it, our effect, the paper's, seeds."""
     rows = table if headline is None else table[table["headline"] == headline]
-    lines = ["| paper | claim | our effect [95% interval] | paper's effect | seeds | collapsed | verdict | note |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| claim | verdict | our effect [95% interval] | paper's effect | seeds |", "|---|---|---|---|---|"]
     for _, r in rows.iterrows():
         j = verdicts.Judgement.from_record(r)
         link = (f'<a href="{r["chapter"]}.html#{r["label"]}">{j.statement}</a>' if not _na(r.get("label")) and r.get("label")
                 else j.statement)
-        mark = verdicts.MARKS[j.verdict] + (f", {j.size}" if j.size else "")
-        note = "; ".join(x for x in (str(j.note), f"larger budgets: {j.sweep}" if j.sweep else "") if x)
-        lines.append(f"| {_title(j.paper)} | {link} ({j.where}) | {verdicts.fmt_effect(j)} | {verdicts.fmt_paper(j)} | "
-                     f"{j.seeds or '–'} | {j.collapsed or '–'} | {mark} | {note.replace('|', '/')} |")
+        lines.append(f"| {link} ({_title(j.paper)}, {j.where}) | {verdicts.verdict_cell(j)} | {verdicts.fmt_effect(j)} | "
+                     f"{verdicts.fmt_paper(j)} | {verdicts.seeds_cell(j)} |")
     return "\n".join(lines)
 
 

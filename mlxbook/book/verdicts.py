@@ -320,18 +320,33 @@ def answers(records: list[dict], *, other_pages: bool = False) -> str:
     return "\n".join(lines)
 
 
+def reason(j: Judgement) -> str:
+    """Why ``j`` reads as it does, for the line under its verdict: the note, what was left out and, when the
+    claim was rerun at larger budgets, what they showed."""
+    parts = [j.note, j.left_out, f"at larger budgets: {j.sweep}" if j.sweep else ""]
+    return "; ".join(x for x in parts if x).replace("|", "/")
+
+
+def seeds_cell(j: Judgement) -> str:
+    """Seeds per side, with the collapsed ones ("3", "2-3 (1 collapsed)")."""
+    return (j.seeds or "–") + (f" ({j.collapsed} collapsed)" if j.collapsed else "")
+
+
+def verdict_cell(j: Judgement) -> str:
+    """The verdict in bold with its size, the reason in small type under it (the table stays narrow)."""
+    mark = MARKS[j.verdict] + (f", {j.size}" if j.size else "")
+    why = reason(j)
+    return f"**{mark}**" + (f"<br><small>{why}</small>" if why else "")
+
+
 def markdown(judgements: list[Judgement], *, label: str) -> str:
-    """The judged claims as one Markdown table under an anchor ``label``."""
-    sweep = any(j.sweep for j in judgements)
-    head = "| claim | our effect [95% interval] | paper's effect | seeds | collapsed | verdict | note |"
-    lines = [f'<a id="{label}"></a>', "", head + (" at larger budgets |" if sweep else ""),
-             "|---|---|---|---|---|---|---|" + ("---|" if sweep else "")]
+    """The judged claims as one Markdown table under an anchor ``label``: claim, verdict (its reason under it),
+    our effect, the paper's, seeds."""
+    lines = [f'<a id="{label}"></a>', "", "| claim | verdict | our effect [95% interval] | paper's effect | seeds |",
+             "|---|---|---|---|---|"]
     for j in judgements:
-        what = f"**{j.statement}** ({j.where})"
-        mark = MARKS[j.verdict] + (f", {j.size}" if j.size else "")
-        note = "; ".join(x for x in (j.note, j.left_out) if x).replace("|", "/")
-        row = f"| {what} | {fmt_effect(j)} | {fmt_paper(j)} | {j.seeds or '–'} | {j.collapsed or '–'} | {mark} | {note} |"
-        lines.append(row + (f" {j.sweep or '–'} |" if sweep else ""))
+        lines.append(f"| **{j.statement}** ({j.where}) | {verdict_cell(j)} | {fmt_effect(j)} | {fmt_paper(j)} | "
+                     f"{seeds_cell(j)} |")
     return "\n".join(lines)
 
 

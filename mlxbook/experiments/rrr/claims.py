@@ -32,7 +32,7 @@ def toy_claims(claims: Claims, base_acc: float, agree: pd.DataFrame) -> None:
     """Fig 2: accuracy above 0.99; both explainers on the corners."""
     bound = paper.fact(PAPER, "toy_colours_test_accuracy_above")
     claims.add("Sec 3.1, Fig 2", "A = 0 model: test accuracy above the stated bound", f"> {bound}",
-               f"{base_acc:.4f}", rule_verdict(base_acc > bound))
+               f"{base_acc:.3f}", rule_verdict(base_acc > bound))
     g, lm = agree["gradient_in_region"].mean(), agree["lime_in_region"].mean()
     claims.add("Sec 3.1, Fig 2", "gradients and LIME pick the same pixels, the corners (rule 1)",
                "same pixels, corners", f"corners share: gradients {_pct(g)}, LIME {_pct(lm)}; "

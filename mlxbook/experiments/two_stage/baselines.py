@@ -222,7 +222,7 @@ def std_ratio(scores: pd.DataFrame, test_set: str = "test", ratio: str = "1:1") 
     """Seed spread per setting: std of No expl and of Ours, and their ratio (Sec 3.1: "one magnitude smaller")."""
     s = scores[(scores.test_set == test_set) & (scores.ratio == ratio) & scores.method.isin(["erm", "two_stage"])]
     t = s.groupby(["dataset", "n_train", "method"]).accuracy.std().unstack("method")
-    t["erm / two_stage"] = t["erm"] / t["two_stage"].where(t["two_stage"] > 0)
+    t["ours: No expl / Ours"] = t["erm"] / t["two_stage"].where(t["two_stage"] > 0)
     return t.reset_index()
 
 
