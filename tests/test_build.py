@@ -16,7 +16,7 @@ def test_smoke_book_builds_with_figures(smoke_book):
         assert images or name in ("scorecard", "intro"), f"{name}: no figures"
         for src in images:
             assert (html / "book" / "chapters" / src).resolve().is_file(), f"{name}: missing image {src}"
-        assert "Wall time of this chapter" in page
+        assert "Wall time of this chapter" in page and "Outcome of this page" in page
         if name != "intro":  # the intro opens with the answers, not with a provenance table
             assert "provenance of this page" in page
             assert f"lab/tree/{name}.ipynb" in page, f"{name}: no link to open the chapter in JupyterLab"
@@ -63,8 +63,8 @@ def test_the_intro_answers_first_and_each_chapter_opens_with_its_findings(smoke_
     names = runner.chapters(tree)
     claims = scorecard.claims(executed, names)
     page = (html / "book" / "chapters" / "intro.html").read_text()
-    start, end = page.index('id="what-reproduced"'), page.index('id="how-a-claim-is-judged"')
-    assert start < end < page.index('id="profiles"')
+    start, end = page.index('id="what-reproduced"'), page.index('id="the-three-papers"')
+    assert start < end < page.index('id="how-a-claim-is-judged"') < page.index('id="profiles"')
     headline = claims[claims.headline.astype(bool) & claims.label.fillna("").astype(bool)]
     links = re.findall(r'<a href="([a-z_0-9]+)\.html#([^"]+)">', page[start:end])
     assert sorted(links) == sorted(zip(headline.chapter, headline.label)), "one link per judged headline claim"

@@ -81,3 +81,15 @@ def test_chapter_budget_can_be_tighter_per_profile():
         ch.by_profile(smoke=1, cpu=2)
     with pytest.raises(ConfigError, match="gpu"):
         ch.cap("epochs", 100, gpu=3)
+
+
+def test_a_chapter_closes_with_its_outcome_counted_from_its_records():
+    ch = chapter.start("t", profile="smoke", show=False)
+    assert ch.outcome() == "**Outcome of this page:** no claim judged, no paper number compared."
+    ch.records += [{"statement": "s", "quantity": "difference", "verdict": "reproduced"},
+                   {"statement": "t", "quantity": "ratio", "verdict": "reproduced"},
+                   {"paper_says": "> 0.99", "verdict": "not reproduced"},
+                   {"rows": [{"context": "inside"}, {"context": "paper lower"}, {"context": "inside"}]}]
+    assert ch.outcome() == ("**Outcome of this page:** 2 claims judged by effect and interval (2 reproduced); 1 claim checked "
+                            "by a stated rule (1 not reproduced); 3 paper numbers against our prediction intervals "
+                            "(2 inside, 1 paper lower).")

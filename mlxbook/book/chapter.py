@@ -10,6 +10,7 @@ import math
 import os
 import platform
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from ..device import resolve_device
 from ..errors import ConfigError, check_choice, check_int
 from ..provenance import git_commit, version_string
 from .profiles import LIMITS, PROFILES, Profile, get_profile
+from .words import count
 
 LAB_URL = "http://localhost:8888/lab/tree/"
 """Where ``make lab`` serves ``notebooks/`` (JupyterLab's default port)."""
@@ -142,8 +144,8 @@ class Chapter:
         from IPython.display import Markdown, display
 
         seconds = time.perf_counter() - self.started
-        lines = [f"**Wall time of this chapter:** {seconds:.0f} s on {self.device}, profile `{self.profile.name}`, "
-                 f"commit `{git_commit()}`."]
+        lines = [self.outcome(), f"**Wall time of this chapter:** {seconds:.0f} s on {self.device}, profile "
+                                 f"`{self.profile.name}`, commit `{git_commit()}`."]
         if self.used:
             lines.append("**What this page trained with:** " + "; ".join(
                 f"{LIMITS.get(k, k)}: {', '.join(map(str, v))}" for k, v in self.used.items()) + ".")
@@ -158,6 +160,20 @@ class Chapter:
         display(Markdown("\n\n".join(lines)), metadata={"mlxbook": {"budget": record}})
         self._glue_findings()
 
+    def _judged(self) -> list[dict]:
+        return [r for r in self.records if "statement" in r and "quantity" in r]  # verdict records, not tables
+
+    def outcome(self) -> str:
+        """The page's outcome in one line: its claims' verdicts and where the paper's numbers lie against ours."""
+        verdicts = Counter(r["verdict"] for r in self._judged())
+        contexts = Counter(row["context"] for r in self.records for row in r.get("rows", ()))
+        rules = Counter(r["verdict"] for r in self.records if "paper_says" in r)  # claims checked by a stated rule
+        parts = [f"{count(sum(c.values()), noun)} {how} ({', '.join(f'{n} {v}' for v, n in c.most_common())})"
+                 for c, noun, how in ((verdicts, "claim", "judged by effect and interval"),
+                                      (rules, "claim", "checked by a stated rule"),
+                                      (contexts, "paper number", "against our prediction intervals")) if c]
+        return "**Outcome of this page:** " + ("; ".join(parts) if parts else "no claim judged, no paper number compared") + "."
+
     def _glue_findings(self) -> None:
         """Glue this page's judged claims, one line each, as ``chapter_findings`` (the box at the page's top)."""
         from IPython.display import Markdown
@@ -165,7 +181,7 @@ class Chapter:
 
         from .verdicts import answers
 
-        judged = [r for r in self.records if "statement" in r and "quantity" in r]  # verdict records, not comparisons
+        judged = self._judged()
         text = answers(judged) if judged else "This page judges none of the papers' registered claims."
         glue("chapter_findings", Markdown(text), display=False)
 

@@ -229,7 +229,7 @@ def show_claims(ch, table: pd.DataFrame, *, paper: str, label: str, caption: str
     lines = ["| " + " | ".join(head[c] for c in cols) + " |", "|" + "---|" * len(cols)]
     for r in table.to_dict("records"):
         cells = [MARKS.get(r[c], r[c]) if c == "verdict" else str(r[c]) for c in cols]
-        lines.append("| " + " | ".join(c.replace("|", "/").replace("\n", " ") for c in cells) + " |")
+        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     tally = ", ".join(f"{n} {v}" for v, n in table["verdict"].value_counts().items())
     text = f'<a id="{label}"></a>\n\n**{caption} Profile `{ch.profile.name}`; verdicts: {tally}.**\n\n' + "\n".join(lines)
     display(Markdown(text), metadata={"mlxbook": {"claims": recs}})

@@ -207,7 +207,7 @@ def markdown(table: pd.DataFrame) -> str:
                         for st, r in zip(settings, shown.itertuples())]
             verdict = [r.verdict + (f" ({r.why})" if r.why else "") for r in shown.itertuples()]
             lines += ["| " + " | ".join([*head, "verdict or context"]) + " |", "|" + "---|" * (len(head) + 1)]
-            lines += ["| " + " | ".join(str(c).replace("|", "/") for c in [*cells, v]) + " |" for cells, v in zip(rows, verdict)]
+            lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in [*cells, v]) + " |" for cells, v in zip(rows, verdict)]
         else:
             lines.append("No row has a number of ours on this profile.")
         blocks.append("\n".join(lines + ["", "</details>"]))

@@ -324,7 +324,7 @@ def reason(j: Judgement) -> str:
     """Why ``j`` reads as it does, for the line under its verdict: the note, what was left out and, when the
     claim was rerun at larger budgets, what they showed."""
     parts = [j.note, j.left_out, f"at larger budgets: {j.sweep}" if j.sweep else ""]
-    return "; ".join(x for x in parts if x).replace("|", "/")
+    return "; ".join(x for x in parts if x).replace("|", "\\|")
 
 
 def seeds_cell(j: Judgement) -> str:
