@@ -15,7 +15,7 @@ from .settings import (
     not_applicable,
     setting,
 )
-from .training import Budget, Cell, data_kwargs
+from .training import Budget, data_kwargs
 
 
 def reasons(b: Budget | None = None) -> pd.DataFrame:
@@ -28,11 +28,11 @@ def reasons(b: Budget | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["method", "column", "reason"])
 
 
-def chosen_table(scores: pd.DataFrame, cells: list[Cell]) -> pd.DataFrame:
-    """Method x setting: the configuration kept (hyper-parameters as text)."""
+def chosen_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """Method x setting: the number of the configuration kept (as in :func:`configuration_table`), "n/a" where the
+    method does not run; the numbers keep the table as wide as the text column."""
     chosen = select(scores)
-    hyper = {(c.setting, c.method, c.config): _describe(c.spec.method_kwargs) for c in cells}
-    chosen["kept"] = [hyper[(s, m, i)] for s, m, i in zip(chosen["setting"], chosen["method"], chosen["config"])]
+    chosen["kept"] = (chosen["config"].astype(int) + 1).astype(str)
     table = chosen.pivot(index="method", columns="setting", values="kept")
     table = table.reindex(index=list(METHODS), columns=[s.key for s in SETTINGS if s.key in set(chosen["setting"])])
     return table.fillna("n/a").rename(columns=SETTING_LABELS)
