@@ -48,9 +48,10 @@ def paper_handle(label: str = "paper"):
 
 
 def use_house_style():
-    """Seaborn's white theme, colour-blind palette and a resolution that reads well in the HTML book."""
-    sns.set_theme(context="notebook", style="white", palette="colorblind")
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 10, "image.interpolation": "nearest"})
+    """Seaborn's white theme and colour-blind palette, with fonts large enough for the HTML book: a figure 11
+    inches wide is shown about 770 px wide, two thirds of its size, so 13-14 pt labels read as 12-13 px."""
+    sns.set_theme(context="notebook", style="white", palette="colorblind", font_scale=1.15)
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titlesize": 12, "image.interpolation": "nearest"})
 
 
 def _image(x: np.ndarray) -> tuple[np.ndarray, str | None]:
