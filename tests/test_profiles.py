@@ -91,5 +91,5 @@ def test_a_chapter_closes_with_its_outcome_counted_from_its_records():
                    {"paper_says": "> 0.99", "verdict": "not reproduced"},
                    {"rows": [{"context": "inside"}, {"context": "paper lower"}, {"context": "inside"}]}]
     assert ch.outcome() == ("**Outcome of this page:** 2 claims judged by effect and interval (2 reproduced); 1 claim checked "
-                            "by a stated rule (1 not reproduced); 3 paper numbers against our prediction intervals "
+                            "by a stated rule (1 not reproduced); 3 paper numbers beside ours "
                             "(2 inside, 1 paper lower).")

@@ -171,7 +171,7 @@ class Chapter:
         parts = [f"{count(sum(c.values()), noun)} {how} ({', '.join(f'{n} {v}' for v, n in c.most_common())})"
                  for c, noun, how in ((verdicts, "claim", "judged by effect and interval"),
                                       (rules, "claim", "checked by a stated rule"),
-                                      (contexts, "paper number", "against our prediction intervals")) if c]
+                                      (contexts, "paper number", "beside ours")) if c]
         return "**Outcome of this page:** " + ("; ".join(parts) if parts else "no claim judged, no paper number compared") + "."
 
     def _glue_findings(self) -> None:

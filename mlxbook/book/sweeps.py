@@ -80,7 +80,8 @@ def fmt(table: pd.DataFrame) -> pd.DataFrame:
 
 def figure(table: pd.DataFrame, *, width: float = 11.0):
     """Each claim's effect (point, 95% interval) at every budget of the sweep, against the paper's effect over
-    the same settings (dashed) and no effect (dotted); one panel per claim (a table of :func:`summary`)."""
+    the same settings (dashed) and no effect (dotted); one panel per claim (a table of :func:`summary`), each
+    budget's verdict under its name."""
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -95,17 +96,14 @@ def figure(table: pd.DataFrame, *, width: float = 11.0):
         est = t["estimate"].astype(float)
         lo, hi = t["lo"].astype(float), t["hi"].astype(float)
         ax.errorbar(x, est, yerr=[est - lo, hi - est], fmt="o", color=plots.OURS_COLOUR, capsize=3)
-        for i, verdict in enumerate(t["verdict"]):
-            ax.annotate(verdict, (i, hi.iloc[i] if not np.isnan(hi.iloc[i]) else c.null), textcoords="offset points",
-                        xytext=(0, 4), ha="center", fontsize=7)
         paper_effect = t["paper_effect"].dropna()
         if len(paper_effect):
             ax.axhline(float(paper_effect.iloc[0]), label="paper's effect", **plots.PAPER_LINE)
         ax.axhline(c.null, color="grey", ls=":", lw=1, label="no effect")
         if c.quantity != "difference":
             ax.set_yscale("log")
-        ax.set_xticks(x, t["budget"], rotation=20, fontsize=8)
-        ax.set_title(c.statement, fontsize=8, wrap=True)
+        ax.set_xticks(x, [f"{b}\n{v}" for b, v in zip(t["budget"], t["verdict"])], rotation=30, ha="right", fontsize=8)
+        ax.set_title(c.statement, fontsize=9, wrap=True)
         ax.set_ylabel("effect" if c.quantity == "difference" else "ratio")
     for ax in axes.flat[len(claims):]:
         ax.axis("off")
