@@ -49,3 +49,15 @@ def test_the_reading_says_whether_a_verdict_holds_or_moves():
     noise = sweeps.reading(_table(["inconclusive", "not reproduced"], [-0.061, -0.060], paper=0.488))
     assert "never closer" in noise  # a thousandth nearer is not a move toward the paper
     assert sweeps.reading(_table(["not run"], [float("nan")])) == "no budget tried gave an estimate"
+
+
+def test_the_sweep_figure_names_each_budgets_verdict_and_marks_the_papers_effect():
+    import matplotlib.pyplot as plt
+
+    table = _table(["contradicted", "inconclusive", "reproduced"], [-0.2, 0.0, 0.1]).assign(
+        claim="two_stage.balanced_vs_no_expl", lo=lambda t: t.estimate - 0.1, hi=lambda t: t.estimate + 0.1)
+    fig = sweeps.figure(table)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{b}\n{v}" for b, v in zip(table.budget, table.verdict)]
+    assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == table.paper_effect.iloc[0] for line in ax.lines)
+    plt.close(fig)

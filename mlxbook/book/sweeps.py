@@ -9,6 +9,7 @@ goes beside the claim's verdict (``ch.judge(..., sweep=...)``).
 from __future__ import annotations
 
 import math
+import textwrap
 
 import pandas as pd
 
@@ -103,7 +104,7 @@ def figure(table: pd.DataFrame, *, width: float = 11.0):
         if c.quantity != "difference":
             ax.set_yscale("log")
         ax.set_xticks(x, [f"{b}\n{v}" for b, v in zip(t["budget"], t["verdict"])], rotation=30, ha="right", fontsize=8)
-        ax.set_title(c.statement, fontsize=9, wrap=True)
+        ax.set_title(textwrap.fill(c.statement, 48), fontsize=9)
         ax.set_ylabel("effect" if c.quantity == "difference" else "ratio")
     for ax in axes.flat[len(claims):]:
         ax.axis("off")
