@@ -62,7 +62,7 @@ def readable(frame: pd.DataFrame, *, paper: str | None = None, digits: int = 3) 
         elif not parts and column.map(lambda v: isinstance(v, str)).all():  # an unnamed index: row labels
             shown = column.map(lambda v: names.column(v, paper))
         elif _whole(column):
-            shown = column.map(lambda v: MISSING if pd.isna(v) else f"{int(float(v)):,}")
+            shown = column.map(lambda v: MISSING if pd.isna(v) else number(int(v)))
         else:
             shown = column.map(lambda v: number(v, digits))
         title = ", ".join(names.column(k, paper) for k in parts) if parts else " " * (len(out.columns) + 1)
@@ -70,9 +70,8 @@ def readable(frame: pd.DataFrame, *, paper: str | None = None, digits: int = 3) 
     return out.reset_index(drop=True)
 
 
-def show(frame: pd.DataFrame, *, paper: str | None = None, digits: int = 3, caption: str | None = None):
-    """Display ``frame`` as :func:`readable` writes it, without its index (under ``caption`` when given)."""
+def show(frame: pd.DataFrame, *, paper: str | None = None, digits: int = 3):
+    """Display ``frame`` as :func:`readable` writes it, without its index."""
     from IPython.display import display
 
-    styler = readable(frame, paper=paper, digits=digits).style.hide(axis="index")
-    display(styler.set_caption(caption) if caption else styler)
+    display(readable(frame, paper=paper, digits=digits).style.hide(axis="index"))
