@@ -49,6 +49,9 @@ def test_missing_results_name_their_reason():
     assert (t.context == "needs data").all() and (t.why == "needs CUB-200-2011 at data_root").all()
     t = compare.against_paper(_paper(), _ours({"erm": 0.6}, spread=0.05), on=ON)
     assert set(t.context) == {"inside", "not run"}
+    text = compare.markdown(t, label="x", caption="c")  # computed rows listed, the others counted in one line
+    not_run = int((t.context == "not run").sum())
+    assert text.count("\n| ") == 1 + (len(t) - not_run) and f"{not_run} not run" in text
 
 
 def test_record_keys_find_the_paper_row():

@@ -144,25 +144,31 @@ def fmt_interval(low, high) -> str:
 
 
 def markdown(table: pd.DataFrame, *, label: str, caption: str, show: list[str] | None = None) -> str:
-    """The table as Markdown under a bold caption, anchored by an HTML id ``label`` for links to it: the settings
-    that vary, the paper's number, ours (its seeds and collapsed seeds under it) and where the paper's number lies
-    against our prediction interval (the interval under it), so the table fits the text column.
+    """The table as Markdown under a bold caption, anchored by an HTML id ``label`` for links to it: for each row
+    with a number of ours, the settings that vary, the paper's number, ours (its seeds and collapsed seeds under
+    it) and where the paper's number lies against our prediction interval (the interval under it), so the table
+    fits the text column; the rows with no number of ours are counted by reason in one line under it.
 
     (MyST directives and labels are not parsed in cell outputs, hence a plain anchor.)
     """
     show = show or [c for c in ["dataset", "condition", "n_train", "ratio", "test_set", "method", "metric", "epoch"]
                     if c in table.columns and table[c].notna().any() and table[c].nunique(dropna=False) > 1]
+    ran, missing = table[table["seeds"] > 0], table[table["seeds"] == 0]
     head = [names.COLUMNS[c] for c in show] + ["paper", "ours (mean ± std)", "the paper's number"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for _, r in table.iterrows():
-        ran = r["seeds"] > 0
+    for _, r in ran.iterrows():
         cells = ["–" if pd.isna(r[c]) else names.value(c, r[c], r.get("paper")) for c in show]
         seeds = count(int(r["seeds"]), "seed") + (f", {r['collapsed']} collapsed" if r["collapsed"] else "")
-        ours = f"{fmt_mean_std(r['ours'], r['ours_std'])}<br><small>{seeds}</small>" if ran else "–"
         where = (f"**{r['context']}**<br><small>our 95% prediction interval {fmt_interval(r['low'], r['high'])}</small>"
-                 if ran and not pd.isna(r["low"]) else f"**{r['context']}**" if ran else r["why"])
-        lines.append("| " + " | ".join([*cells, fmt_mean_std(r["value"], r["std"]), ours, where]) + " |")
-    return f'<a id="{label}"></a>\n\n**{caption}**\n\n' + "\n".join(lines)
+                 if not pd.isna(r["low"]) else f"**{r['context']}**")
+        lines.append("| " + " | ".join([*cells, fmt_mean_std(r["value"], r["std"]),
+                                         f"{fmt_mean_std(r['ours'], r['ours_std'])}<br><small>{seeds}</small>", where])
+                     + " |")
+    body = "\n".join(lines) if len(ran) else "No row has a number of ours on this profile."
+    if len(missing):
+        why = ", ".join(f"{n} {reason}" for reason, n in missing["why"].value_counts().items())
+        body += f"\n\n*Rows without a number of ours on this profile: {why}; the scorecard keeps them.*"
+    return f'<a id="{label}"></a>\n\n**{caption}**\n\n' + body
 
 
 def counts(table: pd.DataFrame) -> dict[str, int]:
