@@ -194,3 +194,14 @@ def test_house_colours_tell_apart_every_method_a_figure_draws_together():
     for together in (BENCHMARK, settings.IMBALANCED_METHODS, settings.ABLATION_METHODS):
         colours = [plots.method_colour(m) for m in together]
         assert len(set(colours)) == len(colours), together
+
+
+def test_a_budget_in_words_states_what_it_trains():
+    from mlxbook.experiments.two_stage.settings import describe
+
+    b = Budget(seeds=(0, 1, 2), epochs=20, n_test=200, image_size=32, sizes={"triangle": (10, 50), "bird": (30,)})
+    assert describe(b) == ("3 seeds, 20 epochs without early stopping, 32x32 images, 200 test images per test set; "
+                           "training sizes Triangle 10, 50 (Bird 30: needs CUB-200-2011 at data_root)")
+    assert describe(b, bird=True).endswith("training sizes Triangle 10, 50 and Bird 30")
+    assert describe(Budget(seeds=(0,), epochs=1, n_test=8, image_size=16, sizes={}, patience=5)) == (
+        "1 seed, 1 epoch with early stopping (patience 5), 16x16 images, 8 test images per test set")

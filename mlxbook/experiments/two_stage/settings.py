@@ -72,13 +72,16 @@ class Budget(book_budget.Budget):
 
 def describe(b: Budget, *, bird: bool = False) -> str:
     """What ``b`` trains, in words for a page's remarks ("3 seeds, 20 epochs without early stopping, 32x32 images,
-    200 test images per test set; training sizes Triangle 10, 50, 100 and Fox vs Cat 50, 100"); Bird's sizes only
-    with ``bird`` (its data is at data_root)."""
+    200 test images per test set; training sizes Triangle 10, 50, 100 and Fox vs Cat 50, 100"); Bird's sizes as
+    trained with ``bird`` (its data is at data_root), else as needing its data."""
     stopping = "without early stopping" if b.patience is None else f"with early stopping (patience {b.patience})"
     sizes = " and ".join(f"{DATASET_LABELS[d]} {', '.join(map(str, n))}" for d, n in b.sizes.items()
                          if n and (bird or d != "bird"))
+    skipped = "" if bird or not b.sizes.get("bird") else \
+        f" (Bird {', '.join(map(str, b.sizes['bird']))}: {NEEDS_CUB})"
     return (f"{count(len(b.seeds), 'seed')}, {count(b.epochs, 'epoch')} {stopping}, {b.image_size}x{b.image_size} "
-            f"images, {count(b.n_test, 'test image')} per test set" + (f"; training sizes {sizes}" if sizes else ""))
+            f"images, {count(b.n_test, 'test image')} per test set"
+            + (f"; training sizes {sizes}{skipped}" if sizes else skipped))
 
 
 def hyper(dataset: str, ratio: str, method: str, *, spurious: bool = False) -> dict:
