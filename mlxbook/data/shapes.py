@@ -6,13 +6,22 @@ transfer test sets of Sec. 3.2 (Pentagon Orientation, Triangle vs Circle). The p
 positions or mask geometry and no code is public, so every number here is ours; ``Task.meta`` lists
 them. Images are size x size (64 by default) grayscale in [0, 1], background 0. Example i of a split is drawn from
 ``item_rng(seed, split, i)`` alone, so no global random state is touched and train and test differ.
+
+How hard the task is is ours too: :class:`Difficulty` holds the generator's free choices (shape sizes,
+an apex off the base's centre, outlines, contrast, noise, blur, label-free distractor shapes). Its
+defaults draw the data described above (the "as described" variant); the rule, the mask's meaning,
+the transfer sets and the spurious squares hold under every setting. The calibrated variant is chosen
+by :mod:`mlxbook.experiments.two_stage.calibration` (the no-explanation baseline against the paper's).
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 import torch
+from scipy.ndimage import gaussian_filter
 
-from ..errors import ConfigError, check_choice, check_int
+from ..errors import ConfigError, check_choice, check_float, check_int
 from .base import ExplanationData, Task, item_rng, parse_ratio
 
 EXPLANATIONS = ("all", "minority", "none")
@@ -20,6 +29,71 @@ PLACEMENTS = ("text", "figure")
 BRIGHTNESS = (0.6, 1.0)  # each image's shape value, uniform in this range
 SQUARE_VALUE = 1.0  # value of the spurious square
 SQUARE_FRACTION = 3 / 32  # spurious square side as a fraction of the image size: 6 px at 64
+DISTRACTOR_FRACTION = 0.06  # largest distractor half-side as a fraction of the image size: 4 px at 64
+
+
+@dataclass(frozen=True)
+class Difficulty:
+    """The generator's free choices (App. A fixes only the rule, the mask's idea and the image size).
+
+    The defaults draw today's data ("as described"). ``scale`` multiplies the figures' size ranges;
+    ``skew`` moves a triangle's apex off its base's centre column, uniformly by up to ``skew`` times the
+    base's half-width (A.1: "the vertex is above the bottom line"; Triangle only, since only foxes have a
+    vertex); ``outline`` is the probability that a figure is drawn as its 1-px outline; the figure's value
+    is uniform in ``brightness`` and the background's in ``background`` (the contrast); ``blur`` is a
+    Gaussian blur's sigma in px of a 64-px image; ``noise`` the standard deviation of Gaussian pixel noise
+    (then clipped to [0, 1]); up to ``distractors`` filled discs or rectangles per image, of the figures'
+    value range, placed off the figure's box and off the border columns: they carry no label, never touch
+    a mask or a spurious square.
+    """
+
+    scale: float = 1.0
+    skew: float = 0.0
+    outline: float = 0.0
+    brightness: tuple[float, float] = BRIGHTNESS
+    background: tuple[float, float] = (0.0, 0.0)
+    blur: float = 0.0
+    noise: float = 0.0
+    distractors: int = 0
+
+    def __post_init__(self):
+        check_float("difficulty.scale", self.scale, low=0.4, high=1.0)
+        check_float("difficulty.skew", self.skew, low=0.0, high=1.0)
+        check_float("difficulty.outline", self.outline, low=0.0, high=1.0)
+        check_float("difficulty.blur", self.blur, low=0.0, high=4.0)
+        check_float("difficulty.noise", self.noise, low=0.0, high=1.0)
+        check_int("difficulty.distractors", self.distractors, low=0, high=8)
+        for name in ("brightness", "background"):
+            r = getattr(self, name)
+            if not (isinstance(r, (tuple, list)) and len(r) == 2 and all(isinstance(v, (int, float)) for v in r)
+                    and 0.0 <= r[0] <= r[1] <= 1.0):
+                raise ConfigError(f"difficulty.{name}={r!r} must be a range (low, high) with 0 <= low <= high <= 1")
+            object.__setattr__(self, name, (float(r[0]), float(r[1])))
+        if self.background[1] >= self.brightness[0]:
+            raise ConfigError(f"difficulty.background={self.background!r} must stay below difficulty.brightness="
+                              f"{self.brightness!r} (the figure is brighter than the background)")
+
+    @classmethod
+    def of(cls, value) -> Difficulty:
+        """``value`` as a Difficulty: None (the defaults), a Difficulty, or a dict of its fields (as in a RunSpec)."""
+        if value is None or isinstance(value, Difficulty):
+            return value or cls()
+        if not isinstance(value, dict) or not set(value) <= set(cls.__dataclass_fields__):
+            raise ConfigError(f"difficulty={value!r} must be None or a dict with keys among "
+                              f"{sorted(cls.__dataclass_fields__)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in value.items()})
+
+    def changes(self) -> dict:
+        """The fields that differ from the defaults (the "as described" data: {})."""
+        default = asdict(Difficulty())
+        return {k: v for k, v in asdict(self).items() if v != default[k]}
+
+    def describe(self) -> str:
+        """The settings in words, for ``Task.meta`` and the Datasets page."""
+        changed = self.changes()
+        if not changed:
+            return "as described: no noise, blur, outlines, skew or distractors; sizes as listed"
+        return "; ".join(f"{k} {list(v) if isinstance(v, tuple) else v}" for k, v in changed.items())
 
 
 def triangle_task(
@@ -32,6 +106,7 @@ def triangle_task(
     spurious_placement: str = "text",
     explanations: str = "all",
     size: int = 64,
+    difficulty: Difficulty | dict | None = None,
 ) -> Task:
     """Triangle Orientation (Appendix A.1): class 1 points up, class 0 points down.
 
@@ -42,31 +117,36 @@ def triangle_task(
     (Appendix A.4): with ``spurious_placement`` "text" at a random row of the leftmost (class 1) or
     rightmost (class 0) columns as A.4's text says, with "figure" in the bottom-left (up) or top-left
     (down) corner as Fig. 8's caption says. Tests: "test" (balanced, clean) and "pentagon" (Sec. 3.2:
-    the middle vertical slice of each test triangle, a pentagon pointing the same way).
+    the middle vertical slice of each test triangle, a pentagon pointing the same way). ``difficulty``
+    (a :class:`Difficulty` or a dict of its fields) sets how hard the images are.
     """
     pos, neg = _check_common(n_train, n_test, seed, ratio, spurious, explanations, size)
     check_choice("spurious_placement", spurious_placement, PLACEMENTS)
-    g = _Geometry(size)
+    d = Difficulty.of(difficulty)
+    g = _Geometry(size, d.scale)
     names = ("0: points down", "1: points up")
-    train, _ = _triangles(seed, "train", _labels(seed, "train", n_train, pos, neg), g)
-    if spurious:
-        _add_triangle_squares(train, g, spurious_placement)
-    test, pentagon = _triangles(seed, "test", _labels(seed, "test", n_test, 1, 1), g)
+    train, _ = _triangles(seed, "train", _labels(seed, "train", n_train, pos, neg), g, d)
+    _render(seed, "train", train, g, d, _triangle_squares(train, g, spurious_placement) if spurious else None)
+    test, pentagon = _triangles(seed, "test", _labels(seed, "test", n_test, 1, 1), g, d)
+    _render(seed, "test", test, g, d)
+    _render(seed, "test", pentagon, g, d)
     meta = {
         **_settings(n_train, n_test, seed, ratio, spurious, explanations, size),
         "spurious_placement": spurious_placement,
         "source": "synthetic after Appendix A.1 / A.4 of the two-stage MLX paper; no public code, the generator is ours",
         "classes": "1 = apex above the base (points up), 0 = apex below the base (points down)",
         "triangle": (
-            f"isosceles, apex and base centre on one pixel column; height h uniform in {_span(g.tri_height)} px, "
-            f"base half-width w uniform in {_span(g.tri_half_width)} px (base 2w+1 px), drawn independently; "
-            "filled, no anti-aliasing"
+            f"height h uniform in {_span(g.tri_height)} px, base half-width w uniform in {_span(g.tri_half_width)} px "
+            "(base 2w+1 px), drawn independently; the apex "
+            + ("on the base centre's column (isosceles)" if d.skew == 0 else
+               f"off the base centre's column by u*{d.skew}*w px, u uniform in [-1, 1] (rounded)")
+            + "; no anti-aliasing"
         ),
-        **_common_choices(g),
+        **_common_choices(g, d),
         "mask": (
-            "rectangle over the axis of symmetry: rows from the apex to the base inclusive, columns centre +- w//3 "
-            "(about a third of the base); contains the apex pixel and the middle of the base line; the same "
-            "place relative to the shape for both classes"
+            "rectangle from the apex to the base inclusive, columns from min(apex, base centre) - w//3 to "
+            "max(apex, base centre) + w//3 within the base (about a third of the base); contains the apex pixel and "
+            "the middle of the base line; the same place relative to the shape for both classes"
         ),
         "spurious square": (
             f"{g.square}x{g.square} px of value {SQUARE_VALUE}, train split only; "
@@ -79,9 +159,10 @@ def triangle_task(
             + f"; shapes stay {g.margin} px from the left and right borders, so the square never touches shape or mask"
         ),
         "pentagon": (
-            "each test image kept on the columns centre +- w//2 (the middle half of the base) and zeroed elsewhere: "
-            "the triangle's tip on a rectangle, a pentagon pointing the same way; same label; mask = the test mask "
-            "restricted to the slice (which contains it)"
+            "each test figure kept on the columns min(apex, base centre) - w//2 to max(apex, base centre) + w//2 (the "
+            "middle half of the base) and cut elsewhere: the triangle's tip on a rectangle, a pentagon pointing the "
+            "same way, drawn with its test image's background, outline, distractors and noise; same label; mask = "
+            "the test mask restricted to the slice (which contains it)"
         ),
     }
     return Task("Triangle", _data(train, explanations, pos, neg, names), {
@@ -99,6 +180,7 @@ def fox_cat_task(
     spurious: bool = False,
     explanations: str = "all",
     size: int = 64,
+    difficulty: Difficulty | dict | None = None,
 ) -> Task:
     """Fox vs Cat (Appendix A.2): a fox (class 1) has a triangular head, a cat (class 0) a round one.
 
@@ -106,15 +188,19 @@ def fox_cat_task(
     the arc (cat). ``ratio`` and ``explanations`` as in :func:`triangle_task`. ``spurious`` adds a
     square to the train images (Appendix A.4): top-left corner for foxes, top-right for cats. Tests:
     "test" (balanced, clean) and "triangle_vs_circle" (Sec. 3.2: the test images without bodies).
+    ``difficulty`` as in :func:`triangle_task` (its ``skew`` is for triangles only).
     """
     pos, neg = _check_common(n_train, n_test, seed, ratio, spurious, explanations, size)
-    g = _Geometry(size)
+    d = Difficulty.of(difficulty)
+    g = _Geometry(size, d.scale)
     names = ("0: cat", "1: fox")
-    train, _ = _animals(seed, "train", _labels(seed, "train", n_train, pos, neg), g)
-    if spurious:
-        left = train["y"] == 1
-        _add_squares(train, g, np.zeros_like(train["y"]), np.where(left, 0, size - g.square))
-    test, heads = _animals(seed, "test", _labels(seed, "test", n_test, 1, 1), g)
+    train, _ = _animals(seed, "train", _labels(seed, "train", n_train, pos, neg), g, d)
+    squares = g.box(np.zeros_like(train["y"]), np.full_like(train["y"], g.square - 1),
+                    np.where(train["y"] == 1, 0, size - g.square), np.where(train["y"] == 1, g.square - 1, size - 1))
+    _render(seed, "train", train, g, d, squares if spurious else None)
+    test, heads = _animals(seed, "test", _labels(seed, "test", n_test, 1, 1), g, d)
+    _render(seed, "test", test, g, d)
+    _render(seed, "test", heads, g, d)
     meta = {
         **_settings(n_train, n_test, seed, ratio, spurious, explanations, size),
         "source": "synthetic after Appendix A.2 / A.4 of the two-stage MLX paper; no public code, the generator is ours",
@@ -127,7 +213,7 @@ def fox_cat_task(
             "rectangle directly below the head and centred under it: half-width uniform in [round(1.2 r), 2r] px, "
             f"height uniform in {_span(g.body_height)} px; same value as the head"
         ),
-        **_common_choices(g),
+        **_common_choices(g, d),
         "mask": (
             "square of side 2*(r//2)+1 px at the top centre of the head's box: on the apex (fox) or the top arc (cat); "
             "the same place for both classes, so the mask's position says nothing about the label"
@@ -137,7 +223,8 @@ def fox_cat_task(
             f"top-right corner (A.4 and Fig. 8 agree); figures stay {g.margin} px from the left and right borders, "
             "so the square never touches figure or mask"
         ),
-        "triangle_vs_circle": "the test images with the body pixels set to 0; same label and mask",
+        "triangle_vs_circle": ("the test figures without the body, drawn with their test image's background, "
+                               "outline, distractors and noise; same label and mask"),
     }
     return Task("Fox vs Cat", _data(train, explanations, pos, neg, names), {
         "test": _data(test, "all", 1, 1, names),
@@ -146,16 +233,21 @@ def fox_cat_task(
 
 
 class _Geometry:
-    """Size ranges (inclusive, in px) and margins for an image of side ``size``; the numbers are for 64."""
+    """Size ranges (inclusive, in px) and margins for an image of side ``size``; the numbers are for 64 at
+    ``scale`` 1 (every range is multiplied by ``scale``, with floors that keep masks and the rule drawable)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, scale: float = 1.0):
         self.size = size
         self.square = round(size * SQUARE_FRACTION)  # 6
         self.margin = self.square + 1  # free columns at the left and right: 7
-        self.tri_height = (round(0.25 * size), round(0.55 * size))  # 16..35
-        self.tri_half_width = (round(0.12 * size), round(0.30 * size))  # 8..19
-        self.head_radius = (round(0.08 * size), round(0.14 * size))  # 5..9
-        self.body_height = (round(0.15 * size), round(0.30 * size))  # 10..19
+
+        def span(low, high, floor):
+            return max(floor, round(low * size * scale)), max(floor, round(high * size * scale))
+
+        self.tri_height = span(0.25, 0.55, 2)  # 16..35
+        self.tri_half_width = span(0.12, 0.30, 3)  # 8..19 (w // 3 >= 1: a mask wider than the apex)
+        self.head_radius = span(0.08, 0.14, 2)  # 5..9
+        self.body_height = span(0.15, 0.30, 2)  # 10..19
         self.rows = np.arange(size)[None, :]  # (1, size)
         self.cols = np.arange(size)[None, None, :]  # (1, 1, size)
 
@@ -170,6 +262,10 @@ class _Geometry:
         """
         return np.abs(self.cols - centre[:, None, None]) <= half_width[:, :, None]
 
+    def between(self, left, right):
+        """(N, size, size) boolean: in row r, the columns ``left[:, r]`` to ``right[:, r]`` (inclusive)."""
+        return (self.cols >= left[:, :, None]) & (self.cols <= right[:, :, None])
+
     def box(self, top, bottom, left, right):
         """(N, size, size) boolean: the rectangles of rows top..bottom and columns left..right (inclusive)."""
         cols = self.cols[0]
@@ -177,8 +273,8 @@ class _Geometry:
         return self.rows_between(top, bottom)[:, :, None] & in_cols[:, None, :]
 
 
-def _triangles(seed: int, stream: str, y: np.ndarray, g: _Geometry) -> tuple[dict, dict]:
-    """Triangle images with masks, and their pentagon slices (Appendix A.1, Sec. 3.2)."""
+def _triangles(seed: int, stream: str, y: np.ndarray, g: _Geometry, d: Difficulty) -> tuple[dict, dict]:
+    """Triangle figures with masks, and their pentagon slices (Appendix A.1, Sec. 3.2); drawn by :func:`_render`."""
     size = g.size
 
     def sample(rng):
@@ -187,23 +283,28 @@ def _triangles(seed: int, stream: str, y: np.ndarray, g: _Geometry) -> tuple[dic
         top = rng.integers(1, size - 1 - h)  # rows top..top+h, 1 px from the top and bottom borders
         centre = rng.integers(g.margin + w, size - g.margin - w)  # columns centre-w..centre+w
         square_row = rng.integers(0, size - g.square + 1)  # drawn always, so shapes do not depend on `spurious`
-        return h, w, top, centre, square_row, rng.uniform(*BRIGHTNESS)
+        return h, w, top, centre, square_row, rng.uniform(*d.brightness), rng.uniform(-1, 1)
 
     p = _draw(seed, stream, len(y), sample)
     h, w, top, centre, square_row = (p[k].astype(np.int64) for k in range(5))
+    tip = centre + np.round(p[6] * d.skew * w).astype(np.int64)  # the apex's column
     up = y == 1
     apex = np.where(up, top, top + h)
     depth = (g.rows - apex[:, None]) * np.where(up, 1, -1)[:, None]  # rows below (up) / above (down) the apex
-    half = np.where((depth >= 0) & (depth <= h[:, None]), w[:, None] * depth // h[:, None], -1)
-    x = g.fill(centre, half) * p[5].astype(np.float32)[:, None, None]
-    mask = g.box(top, top + h, centre - w // 3, centre + w // 3)
-    middle = np.abs(g.cols - centre[:, None, None]) <= (w // 2)[:, None, None]
-    triangles = {"x": x, "y": y, "mask": mask, "square_row": square_row}
-    return triangles, {"x": x * middle, "y": y, "mask": mask & middle}
+    inside = (depth >= 0) & (depth <= h[:, None])
+    left = np.where(inside, tip[:, None] - (tip - centre + w)[:, None] * depth // h[:, None], size)
+    right = np.where(inside, tip[:, None] + (centre + w - tip)[:, None] * depth // h[:, None], -1)
+    figure = g.between(left, right)
+    lo, hi = np.minimum(tip, centre), np.maximum(tip, centre)
+    mask = g.box(top, top + h, np.maximum(lo - w // 3, centre - w), np.minimum(hi + w // 3, centre + w))
+    middle = g.box(np.zeros_like(top), np.full_like(top, size - 1), lo - w // 2, hi + w // 2)
+    box = np.stack([top, top + h, centre - w, centre + w], axis=1)
+    triangles = {"figure": figure, "value": p[5], "box": box, "y": y, "mask": mask, "square_row": square_row}
+    return triangles, {"figure": figure & middle, "value": p[5], "box": box, "y": y, "mask": mask & middle}
 
 
-def _animals(seed: int, stream: str, y: np.ndarray, g: _Geometry) -> tuple[dict, dict]:
-    """Fox and cat images with masks, and the same images without bodies (Appendix A.2, Sec. 3.2)."""
+def _animals(seed: int, stream: str, y: np.ndarray, g: _Geometry, d: Difficulty) -> tuple[dict, dict]:
+    """Fox and cat figures with masks, and the same without bodies (Appendix A.2, Sec. 3.2); drawn by :func:`_render`."""
     size = g.size
 
     def sample(rng):
@@ -212,7 +313,7 @@ def _animals(seed: int, stream: str, y: np.ndarray, g: _Geometry) -> tuple[dict,
         body_h = rng.integers(g.body_height[0], g.body_height[1] + 1)
         top = rng.integers(1, size - 1 - 2 * r - body_h)  # rows top..top+2r+body_h, 1 px from the borders
         centre = rng.integers(g.margin + body_w, size - g.margin - body_w)
-        return r, body_w, body_h, top, centre, rng.uniform(*BRIGHTNESS)
+        return r, body_w, body_h, top, centre, rng.uniform(*d.brightness)
 
     p = _draw(seed, stream, len(y), sample)
     r, body_w, body_h, top, centre = (p[k].astype(np.int64) for k in range(5))
@@ -222,24 +323,73 @@ def _animals(seed: int, stream: str, y: np.ndarray, g: _Geometry) -> tuple[dict,
     cat = np.floor(np.sqrt(np.maximum((r[:, None] + 0.5) ** 2 - (depth - r[:, None]) ** 2, 0)))  # disc, radius r + 0.5
     head = g.fill(centre, np.where(in_head, np.where(y[:, None] == 1, fox, cat), -1))
     body = g.box(top + 2 * r + 1, top + 2 * r + body_h, centre - body_w, centre + body_w)
-    value = p[5].astype(np.float32)[:, None, None]
     mask = g.box(top, top + 2 * (r // 2), centre - r // 2, centre + r // 2)
-    return {"x": (head | body) * value, "y": y, "mask": mask}, {"x": head * value, "y": y, "mask": mask}
+    box = np.stack([top, top + 2 * r + body_h, centre - body_w, centre + body_w], axis=1)
+    common = {"value": p[5], "box": box, "y": y, "mask": mask}
+    return {"figure": head | body, **common}, {"figure": head, **common}
 
 
-def _add_triangle_squares(split: dict, g: _Geometry, placement: str) -> None:
-    """Spurious squares for triangles (Appendix A.4 text, or the Fig. 8 caption)."""
+def _triangle_squares(split: dict, g: _Geometry, placement: str) -> np.ndarray:
+    """(N, size, size) boolean: the spurious squares for triangles (Appendix A.4 text, or the Fig. 8 caption)."""
     up = split["y"] == 1
     if placement == "text":
-        _add_squares(split, g, split["square_row"], np.where(up, 0, g.size - g.square))
+        top, left = split["square_row"], np.where(up, 0, g.size - g.square)
     else:
-        _add_squares(split, g, np.where(up, g.size - g.square, 0), np.zeros_like(split["y"]))
+        top, left = np.where(up, g.size - g.square, 0), np.zeros_like(split["y"])
+    return g.box(top, top + g.square - 1, left, left + g.square - 1)
 
 
-def _add_squares(split: dict, g: _Geometry, top: np.ndarray, left: np.ndarray) -> None:
-    """Paint the square with top-left pixel (top, left) of each example, in place."""
-    square = g.box(top, top + g.square - 1, left, left + g.square - 1)
-    split["x"] = np.where(square, SQUARE_VALUE, split["x"])
+def _render(seed: int, stream: str, split: dict, g: _Geometry, d: Difficulty, squares=None) -> None:
+    """The images ``split["x"]`` of its figures, in place: figure value on the background, then (per image,
+    from ``item_rng(seed, stream + " render", i)``) outline, distractors, blur, the spurious ``squares``
+    and noise. A transfer set drawn with its test set's ``stream`` gets the same background, outline,
+    distractors and noise as its test images."""
+    figure, value = split["figure"], split["value"].astype(np.float32)[:, None, None]
+    plain = {k: v for k, v in d.changes().items() if k not in ("scale", "skew", "brightness")}
+    if not plain:  # the as-described data: no per-image drawing
+        x = figure * value
+        split["x"] = x if squares is None else np.where(squares, SQUARE_VALUE, x)
+        return
+    x = np.empty(figure.shape, dtype=np.float32)
+    noise = np.zeros_like(x)
+    for i in range(len(x)):
+        rng = item_rng(seed, f"{stream} render", i)
+        canvas = np.full(figure.shape[1:], rng.uniform(*d.background), dtype=np.float32)
+        shape = figure[i] & ~_interior(figure[i]) if rng.random() < d.outline else figure[i]
+        canvas[shape] = value[i, 0, 0]
+        for _ in range(rng.integers(0, d.distractors + 1)):
+            spot = _distractor(rng, g, split["box"][i])
+            if spot is not None:
+                canvas[spot] = rng.uniform(*d.brightness)
+        x[i] = gaussian_filter(canvas, sigma=d.blur * g.size / 64) if d.blur else canvas
+        if d.noise:
+            noise[i] = rng.normal(0.0, d.noise, canvas.shape)
+    if squares is not None:
+        x = np.where(squares, SQUARE_VALUE, x)
+    split["x"] = np.clip(x + noise, 0.0, 1.0).astype(np.float32)
+
+
+def _interior(shape: np.ndarray) -> np.ndarray:
+    """The pixels of a (size, size) boolean shape whose four neighbours are all in it (the shape less its outline)."""
+    p = np.pad(shape, 1)
+    return p[1:-1, 1:-1] & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+
+
+def _distractor(rng: np.random.Generator, g: _Geometry, box: np.ndarray) -> np.ndarray | None:
+    """A label-free disc or rectangle (half-side up to DISTRACTOR_FRACTION of the image) that stays 1 px off the
+    figure's ``box`` (top, bottom, left, right) and off the spurious squares' columns; None after 20 misses."""
+    top, bottom, left, right = (int(v) for v in box)
+    rows, cols = np.arange(g.size)[:, None], np.arange(g.size)[None, :]
+    for _ in range(20):
+        rho = int(rng.integers(1, max(1, round(DISTRACTOR_FRACTION * g.size)) + 1))
+        r = int(rng.integers(rho, g.size - rho))
+        c = int(rng.integers(g.margin + rho, g.size - g.margin - rho))
+        disc, wide = rng.random() < 0.5, int(rng.integers(1, rho + 1))
+        if r + rho < top - 1 or r - rho > bottom + 1 or c + rho < left - 1 or c - rho > right + 1:
+            if disc:
+                return (rows - r) ** 2 + (cols - c) ** 2 <= (rho + 0.5) ** 2
+            return (np.abs(rows - r) <= rho) & (np.abs(cols - c) <= wide)
+    return None
 
 
 def _draw(seed: int, stream: str, n: int, sample) -> np.ndarray:
@@ -313,11 +463,22 @@ def _span(bounds: tuple[int, int]) -> str:
     return f"[{bounds[0]}, {bounds[1]}]"
 
 
-def _common_choices(g: _Geometry) -> dict:
+def _common_choices(g: _Geometry, d: Difficulty) -> dict:
     """The choices both shape datasets share, for ``Task.meta``."""
     return {
-        "image": f"{g.size}x{g.size} grayscale, float32 in [0, 1], background 0, one figure, no noise",
-        "brightness": f"one value uniform in {list(BRIGHTNESS)} per image fills the figure",
+        "difficulty": d.describe(),
+        "image": (f"{g.size}x{g.size} grayscale, float32 in [0, 1], one figure; background uniform in "
+                  f"{list(d.background)} per image; "
+                  + (f"Gaussian pixel noise of standard deviation {d.noise}, clipped to [0, 1]" if d.noise else "no noise")
+                  + (f"; Gaussian blur of sigma {d.blur * g.size / 64:g} px before the noise" if d.blur else "")),
+        "brightness": f"one value uniform in {list(d.brightness)} per image fills the figure",
+        "outline": (f"with probability {d.outline} per image the figure is drawn as its 1-px outline (4-neighbourhood)"
+                    if d.outline else "figures are filled"),
+        "distractors": (
+            f"0 to {d.distractors} per image (uniform): filled discs or rectangles of half-side 1 to "
+            f"{max(1, round(DISTRACTOR_FRACTION * g.size))} px and of the figures' value range, placed 1 px off the "
+            f"figure's box and {g.margin} px off the left and right borders (never on a mask or a spurious square), "
+            "the same for both classes" if d.distractors else "none"),
         "position": (
             "uniform over the positions that keep the figure 1 px from the top and bottom borders and "
             f"{g.margin} px from the left and right borders (room for the spurious squares)"

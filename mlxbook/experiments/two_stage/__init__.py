@@ -11,6 +11,7 @@ are read off grids of training runs on Triangle, Fox vs Cat and (with CUB-200-20
 | :mod:`.ablation` | Table 3 (no mapping layer, joint optimisation), Table 4, the App. D costs, which weights each stage moves | ``two_stage`` |
 | :mod:`.spurious` | Sec 3.4: Table 6, Figs 5 and 9 (spurious squares) | ``spurious`` |
 | :mod:`.sensitivity` | the claims' deciding cells rerun at larger budgets (epochs, batch size, seeds) | ``baselines``, ``transfer``, ``consistency``, ``spurious`` |
+| :mod:`.calibration` | the shapes' difficulty searched so that No expl matches the paper's (Table 4, Table 5's spreads) | not yet on a page |
 | :mod:`.figures` | every figure of those chapters (reporting only) | all five |
 
 Computing and reporting. Everything this paper's chapters store is a grid cell of
