@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from mlxbook.data import fox_cat_task, triangle_task
-from mlxbook.data.shapes import Difficulty
+from mlxbook.data.difficulty import Difficulty
 from mlxbook.errors import ConfigError
 from mlxbook.experiments.two_stage import calibration
 from mlxbook.experiments.two_stage.settings import Budget
