@@ -26,8 +26,8 @@ class Difficulty:
 
     The defaults draw today's data ("as described"). ``scale`` multiplies the figures' size ranges;
     ``skew`` moves a triangle's apex off its base's centre column, uniformly by up to ``skew`` times the
-    base's half-width (A.1: "the vertex is above the bottom line"; Triangle only, since only foxes have a
-    vertex); ``outline`` is the probability that a figure is drawn as its 1-px outline; the figure's value
+    base's half-width (A.1: "the vertex is above the bottom line"; Triangle only: in Fox vs Cat only foxes
+    have an apex, so a skew would itself tell the class); ``outline`` is the probability that a figure is drawn as its 1-px outline; the figure's value
     is uniform in ``brightness`` and the background's in ``background`` (the contrast); ``blur`` is a
     Gaussian blur's sigma in px of a 64-px image; ``noise`` the standard deviation of Gaussian pixel noise
     (then clipped to [0, 1]); up to ``distractors`` filled discs or rectangles per image, of the figures'
