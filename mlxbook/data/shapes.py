@@ -188,13 +188,6 @@ class _Geometry:
         """(N, size) boolean: the rows top..bottom (inclusive) of each example."""
         return (self.rows >= top[:, None]) & (self.rows <= bottom[:, None])
 
-    def fill(self, centre, half_width):
-        """(N, size, size) boolean: in row r, the columns within ``half_width[:, r]`` of ``centre`` (none if < 0).
-
-        Every shape here is symmetric about a column, so it is drawn from its half-width per row.
-        """
-        return np.abs(self.cols - centre[:, None, None]) <= half_width[:, :, None]
-
     def between(self, left, right):
         """(N, size, size) boolean: in row r, the columns ``left[:, r]`` to ``right[:, r]`` (inclusive)."""
         return (self.cols >= left[:, :, None]) & (self.cols <= right[:, :, None])
@@ -254,7 +247,8 @@ def _animals(seed: int, stream: str, y: np.ndarray, g: _Geometry, d: Difficulty)
     in_head = (depth >= 0) & (depth <= 2 * r[:, None])
     fox = depth // 2  # triangle of height 2r and base half-width r
     cat = np.floor(np.sqrt(np.maximum((r[:, None] + 0.5) ** 2 - (depth - r[:, None]) ** 2, 0)))  # disc, radius r + 0.5
-    head = g.fill(centre, np.where(in_head, np.where(y[:, None] == 1, fox, cat), -1))
+    half = np.where(in_head, np.where(y[:, None] == 1, fox, cat), -1)  # per row; -1: no head
+    head = g.between(centre[:, None] - half, centre[:, None] + half)
     body = g.box(top + 2 * r + 1, top + 2 * r + body_h, centre - body_w, centre + body_w)
     mask = g.box(top, top + 2 * (r // 2), centre - r // 2, centre + r // 2)
     box = np.stack([top, top + 2 * r + body_h, centre - body_w, centre + body_w], axis=1)
