@@ -9,7 +9,7 @@ from mlxbook.data import fox_cat_task, triangle_task
 from mlxbook.data.difficulty import Difficulty
 from mlxbook.errors import ConfigError
 from mlxbook.experiments.two_stage import calibration
-from mlxbook.experiments.two_stage.settings import Budget
+from mlxbook.experiments.two_stage.settings import Budget, spec, table5_specs
 
 HARD = {"scale": 0.6, "skew": 1.0, "outline": 0.5, "brightness": (0.45, 1.0), "background": (0.0, 0.25),
         "blur": 1.0, "noise": 0.3, "distractors": 4}
@@ -101,7 +101,9 @@ def test_bad_knobs_name_the_parameter(bad, word):
 
 def test_calibration_trains_no_expl_only_on_its_own_seeds_at_the_papers_sizes():
     b = Budget(seeds=(0, 1, 2), epochs=3, n_test=64, image_size=32)
-    specs = calibration.specs(b, levels=calibration.CPU["levels"], max_size=calibration.CPU["max_size"], seeds=3)
+    every = [s for scale in calibration.SCALE.values() for s in calibration.specs(b, **scale)]
+    assert {s.method for s in every} == {"erm"} and {s.data["ratio"] for s in every} == {"1:1"}
+    specs = calibration.specs(b, **calibration.SCALE["cpu"])
     assert {s.method for s in specs} == {"erm"} and {s.data["ratio"] for s in specs} == {"1:1"}
     assert all(s.method_kwargs == {"optimizer": "adam", "lr": 0.01} for s in specs)
     assert not set().union(*(s.seeds for s in specs)) & set(range(30))
@@ -118,3 +120,19 @@ def test_choose_picks_the_least_distance_by_code():
             for i, n in enumerate(names) for r in t.itertuples(index=False)]
     chosen = calibration.choose(pd.DataFrame(rows))
     assert chosen == {"triangle": dict(calibration.settings((0, 2)))[names[3]]}
+
+
+def test_a_spec_outside_the_grid_is_named():
+    b = Budget(seeds=(0,), epochs=1, n_test=8, image_size=32)
+    with pytest.raises(ConfigError, match="not a setting of the calibration grid"):
+        calibration.label(spec("triangle", 10, "1:1", "erm", b, difficulty={"noise": 0.01}))
+
+
+def test_the_calibrated_variant_is_the_same_grid_on_other_data():
+    b = Budget(seeds=(0, 1), epochs=1, n_test=8, image_size=32)
+    knobs = dict(calibration.settings((0, 2)))["shape 2, contrast 0, clutter 0"]
+    plain, cal = table5_specs(b), table5_specs(b, difficulty={"triangle": knobs})
+    assert len(plain) == len(cal) and table5_specs(b, difficulty={"triangle": {}}) == plain
+    for p, c in zip(plain, cal):
+        assert {k: v for k, v in c.data.items() if k != "difficulty"} == p.data
+        assert c.data.get("difficulty") == (knobs if c.dataset == "triangle" else None)

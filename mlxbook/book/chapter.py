@@ -107,15 +107,17 @@ class Chapter:
         return show(self, table, label=label, caption=caption, claim=claim)
 
     def judge(self, per_seed, *claims: str, label: str, value: str = "accuracy", missing: str = "not run",
-              sweep: dict[str, str] | None = None):
+              sweep: dict[str, str] | None = None, data: str = ""):
         """Judge the registered ``claims`` (:mod:`mlxbook.paper.claims`) on ``per_seed`` by estimation
         (:mod:`mlxbook.book.verdicts`), show them under the anchor ``label`` and record them for the scorecard;
-        ``sweep`` gives, per claim, what rerunning it at larger budgets showed."""
+        ``sweep`` gives, per claim, what rerunning it at larger budgets showed; ``data`` names the data variant
+        when it is not the data as described (the scorecard sets such verdicts beside the main one)."""
         from .verdicts import judge, show
 
         sweep = sweep or {}
         return show(self, [judge(c, per_seed, value=value, missing=missing, profile=self.profile.name,
-                                 cuts=self.budget_summary(), sweep=sweep.get(c, "")) for c in claims], label=label)
+                                 cuts=self.budget_summary(), sweep=sweep.get(c, ""), data=data) for c in claims],
+                    label=label)
 
     def budget_summary(self) -> str:
         """What this page has scaled down so far, in one line (each verdict records it)."""

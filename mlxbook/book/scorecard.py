@@ -58,11 +58,14 @@ def _executed(directory: Path, chapters: list[str]):
 
 
 def claims(directory: Path, chapters: list[str]) -> pd.DataFrame:
-    """One row per registered claim (registry order): its verdict where a chapter judged it, else not run."""
-    judged = {}
+    """One row per registered claim (registry order): its verdict where a chapter judged it on the data as
+    described, else not run; ``other_data`` lists its verdicts on other variants of the data (e.g. calibrated)."""
+    judged, other = {}, {}
     for name, recs in _executed(directory, chapters):
         for kind, rec in recs:
-            if kind == "verdict":
+            if kind == "verdict" and rec.get("data"):
+                other.setdefault(rec["claim"], []).append({**rec, "chapter": name})
+            elif kind == "verdict":
                 judged[rec["claim"]] = {**rec, "chapter": name}
     rows = []
     for c in CLAIMS.values():
@@ -71,8 +74,26 @@ def claims(directory: Path, chapters: list[str]) -> pd.DataFrame:
             rec = verdicts.Judgement(claim=c.id, paper=c.paper, where=c.where, words=c.words, statement=c.statement,
                                      quantity=c.quantity, headline=c.headline, verdict=verdicts.NOT_RUN, null=c.null,
                                      note=f"the {c.chapter} chapter was not executed").record() | {"chapter": c.chapter}
-        rows.append(rec)
+        rows.append({**rec, "other_data": other.get(c.id, [])})
     return pd.DataFrame(rows)
+
+
+def by_data(table: pd.DataFrame) -> pd.DataFrame:
+    """The claims judged on more than one variant of the data (a table of :func:`claims`): per claim, its
+    verdict and effect on the data as described and on each other variant, and whether the verdict differs."""
+    rows = []
+    for r in table[table["other_data"].map(len) > 0].to_dict("records"):
+        main = verdicts.Judgement.from_record(r)
+        row = {"claim": f"{main.statement} ({main.where})", "as described": _cell(main)}
+        for o in r["other_data"]:
+            row[o["data"]] = _cell(verdicts.Judgement.from_record(o))
+        row["verdict depends on the data"] = "yes" if {o["verdict"] for o in r["other_data"]} != {main.verdict} else "no"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cell(j: verdicts.Judgement) -> str:
+    return f"**{verdicts.MARKS[j.verdict]}**: {verdicts.fmt_effect(j)}" if j.estimate is not None else f"**{verdicts.MARKS[j.verdict]}**"
 
 
 def collect(directory: Path, chapters: list[str]) -> pd.DataFrame:
@@ -230,7 +251,9 @@ def summary(claims_table: pd.DataFrame, rows: pd.DataFrame) -> dict:
             "paper_numbers": {v: int((r[~is_rule]["verdict"] == v).sum()) for v in CONTEXTS},
             "headline": [{k: (None if _na(x.get(k)) else x.get(k)) for k in
                           ("claim", "statement", "verdict", "size", "estimate", "lo", "hi", "paper_effect", "seeds",
-                           "collapsed", "profile", "chapter", "note", "sweep", "cuts")} for x in c[c["headline"]].to_dict("records")],
+                           "collapsed", "profile", "chapter", "note", "sweep", "cuts")}
+                         | {"other_data": [{k: o.get(k) for k in ("data", "verdict", "estimate", "lo", "hi", "chapter")}
+                                           for o in x.get("other_data", [])]} for x in c[c["headline"]].to_dict("records")],
         }
     return out
 

@@ -225,6 +225,7 @@ class Judgement:
     profile: str = ""
     cuts: str = ""
     sweep: str = ""
+    data: str = ""
 
     def record(self) -> dict:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
@@ -237,15 +238,16 @@ class Judgement:
 
 
 def judge(claim_id: str, per_seed: pd.DataFrame, *, value: str = "accuracy", missing: str = NOT_RUN,
-          profile: str = "", label: str = "", cuts: str = "", sweep: str = "") -> Judgement:
+          profile: str = "", label: str = "", cuts: str = "", sweep: str = "", data: str = "") -> Judgement:
     """Judge the registered claim ``claim_id`` on ``per_seed`` (one row per seed and setting, with the
     claim's setting and side columns, ``value`` and optionally ``collapsed``); ``missing`` is the reason
     shown when there are no results (a reason starting with "needs" gives the verdict needs data); ``cuts``
-    records the page's scale-downs and ``sweep`` what rerunning the claim at larger budgets showed."""
+    records the page's scale-downs, ``sweep`` what rerunning the claim at larger budgets showed and ``data``
+    the variant of the data judged on when it is not the data as described (e.g. "calibrated")."""
     claim = get_claim(claim_id)
     base = dict(claim=claim.id, paper=claim.paper, where=claim.where, words=claim.words, statement=claim.statement,
                 quantity=claim.quantity, headline=claim.headline, null=claim.null, label=label, profile=profile,
-                cuts=cuts, sweep=sweep)
+                cuts=cuts, sweep=sweep, data=data)
     if per_seed is None or len(per_seed) == 0:
         return Judgement(**base, verdict=NEEDS_DATA if missing.startswith("needs") else NOT_RUN, note=missing)
     if value not in per_seed:
@@ -316,8 +318,13 @@ def answers(records: list[dict], *, other_pages: bool = False) -> str:
         ours = (f": ours {fmt_effect(j)}, paper {fmt_paper(j)}, {j.seeds} seeds" if j.estimate is not None
                 else f": {j.note}" if j.note else "")
         budget = f" At larger budgets: {j.sweep}." if j.sweep else ""
-        lines.append(f"- **{mark}**: {claim} ({j.where}){ours}.{budget}")
+        lines.append(f"- **{mark}**: {claim} ({where(j)}){ours}.{budget}")
     return "\n".join(lines)
+
+
+def where(j: Judgement) -> str:
+    """Where the paper makes the claim, and the data variant when it is not the data as described."""
+    return f"{j.where}; {j.data} data" if j.data else j.where
 
 
 def reason(j: Judgement) -> str:
@@ -345,7 +352,7 @@ def markdown(judgements: list[Judgement], *, label: str) -> str:
     lines = [f'<a id="{label}"></a>', "", "| claim | verdict | our effect [95% interval] | paper's effect | seeds |",
              "|---|---|---|---|---|"]
     for j in judgements:
-        lines.append(f"| **{j.statement}** ({j.where}) | {verdict_cell(j)} | {fmt_effect(j)} | {fmt_paper(j)} | "
+        lines.append(f"| **{j.statement}** ({where(j)}) | {verdict_cell(j)} | {fmt_effect(j)} | {fmt_paper(j)} | "
                      f"{seeds_cell(j)} |")
     return "\n".join(lines)
 

@@ -20,20 +20,26 @@ BRIGHTNESS = (0.6, 1.0)  # each image's shape value, uniform in this range (as d
 DISTRACTOR_FRACTION = 0.06  # largest distractor half-side as a fraction of the image size: 4 px at 64
 
 
+KNOBS = {
+    "scale": "multiplies the figures' size ranges",
+    "skew": "moves a triangle's apex off its base's centre column, uniformly by up to skew times the base's "
+            "half-width (A.1: \"the vertex is above the bottom line\"); Triangle only: in Fox vs Cat only foxes "
+            "have an apex, so a skew would itself tell the class",
+    "outline": "the probability that a figure is drawn as its 1-px outline",
+    "brightness": "the range of the figure's value (uniform per image)",
+    "background": "the range of the background's value (uniform per image; with brightness, the contrast)",
+    "blur": "a Gaussian blur's sigma in px of a 64-px image",
+    "noise": "the standard deviation of Gaussian pixel noise (then clipped to [0, 1])",
+    "distractors": "up to this many filled discs or rectangles per image, of the figures' value range, off the "
+                   "figure's box and the border columns: they carry no label and never touch a mask or a spurious square",
+}
+"""What each field of :class:`Difficulty` does (the Datasets page lists them with their defaults)."""
+
+
 @dataclass(frozen=True)
 class Difficulty:
-    """The generator's free choices (App. A fixes only the rule, the mask's idea and the image size).
-
-    The defaults draw today's data ("as described"). ``scale`` multiplies the figures' size ranges;
-    ``skew`` moves a triangle's apex off its base's centre column, uniformly by up to ``skew`` times the
-    base's half-width (A.1: "the vertex is above the bottom line"; Triangle only: in Fox vs Cat only foxes
-    have an apex, so a skew would itself tell the class); ``outline`` is the probability that a figure is drawn as its 1-px outline; the figure's value
-    is uniform in ``brightness`` and the background's in ``background`` (the contrast); ``blur`` is a
-    Gaussian blur's sigma in px of a 64-px image; ``noise`` the standard deviation of Gaussian pixel noise
-    (then clipped to [0, 1]); up to ``distractors`` filled discs or rectangles per image, of the figures'
-    value range, placed off the figure's box and off the border columns: they carry no label, never touch
-    a mask or a spurious square.
-    """
+    """The generator's free choices (App. A fixes only the rule, the mask's idea and the image size); each
+    field is explained in :data:`KNOBS`. The defaults draw today's data ("as described")."""
 
     scale: float = 1.0
     skew: float = 0.0
@@ -75,6 +81,12 @@ class Difficulty:
         """The fields that differ from the defaults (the "as described" data: {})."""
         default = asdict(Difficulty())
         return {k: v for k, v in asdict(self).items() if v != default[k]}
+
+    @classmethod
+    def table(cls) -> list[dict]:
+        """Every knob with its default (the as-described data) and what it does (:data:`KNOBS`)."""
+        default = asdict(cls())
+        return [{"knob": k, "as described": default[k], "what it does": KNOBS[k]} for k in cls.__dataclass_fields__]
 
     def describe(self) -> str:
         """The settings in words, for ``Task.meta`` and the Datasets page."""

@@ -231,3 +231,31 @@ def ablation_curve_figure(curves: pd.DataFrame, test_set: str = "test", marks: p
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
+
+
+def calibration_figure(fit: pd.DataFrame, width: float = 11.0):
+    """The calibration's fit (:meth:`.calibration.Calibration.fit`): No expl clean-test accuracy against the
+    training size, one panel per dataset, ours on the data as described and as calibrated (mean, bars: one std
+    over the calibration seeds) and the paper's Table 4 (stars, bars: Table 5's std)."""
+    datasets = [d for d in SYNTHETIC if (fit.dataset == d).any()]
+    if not datasets:
+        raise ConfigError("the calibration's fit has no rows")
+    fig, axes = plt.subplots(1, len(datasets), figsize=(width, width / 2.6), squeeze=False)
+    styles = {"as described": {"color": "#999999", "marker": "o"}, "calibrated": {"color": PALETTE["erm"], "marker": "s"}}
+    for ax, ds in zip(axes[0], datasets):
+        d = fit[fit.dataset == ds]
+        for i, (variant, style) in enumerate(styles.items()):
+            v = d[d.data == variant].sort_values("n_train")
+            x = v.n_train * (0.96 if i == 0 else 1.04)  # side by side, so the bars do not hide each other
+            ax.errorbar(x, v.ours, yerr=v.ours_std.fillna(0), capsize=3, lw=1.5, label=f"ours, {variant}", **style)
+        p = d[d.data == "calibrated"].sort_values("n_train")
+        ax.errorbar(p.n_train, p.paper, yerr=p.paper_std, fmt="none", ecolor=plots.PAPER_COLOUR, capsize=3, lw=0.8)
+        plots.mark_paper(ax, p.n_train, p.paper, "erm")
+        ax.set(xscale="log", ylim=(0.35, 1.02), xlabel="training images (log scale)", ylabel="No expl clean-test accuracy",
+               title=DATASET_LABELS[ds])
+        ax.set_xticks(sorted(d.n_train.unique()), [str(n) for n in sorted(d.n_train.unique())])
+        ax.minorticks_off()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    _legend_below(fig, handles, labels, star="paper (Table 4; bars: Table 5's std)")
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig

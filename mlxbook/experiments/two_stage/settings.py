@@ -33,6 +33,9 @@ TRANSFER = {"triangle": "pentagon", "fox_cat": "triangle_vs_circle"}
 """The Sec 3.2 test set of each synthetic training set (evaluated in every cell)."""
 DATASET_LABELS = {d: names.DATASETS[d] for d in ("triangle", "fox_cat", "bird")}
 TEST_SET_LABELS = {"test": "clean test set"} | {t: names.TEST_SETS[t] for t in ("pentagon", "triangle_vs_circle")}
+AS_DESCRIBED, CALIBRATED = "as described", "calibrated"
+"""The synthetic data's two variants: App. A's generators at their defaults (:class:`~mlxbook.data.difficulty.Difficulty`),
+and the difficulty chosen by :mod:`.calibration` so that No expl is as weak as the paper's."""
 NEEDS_CUB = "needs CUB-200-2011 at data_root"
 """Why a Bird row has no number of ours: the CUB-200-2011 images are not at ``data_root``."""
 
@@ -111,11 +114,15 @@ def hyper(dataset: str, ratio: str, method: str, *, spurious: bool = False) -> d
 
 
 def spec(dataset: str, n_train: int, ratio: str, method: str, budget: Budget, *, spurious: bool = False,
-         epochs: int | None = None, data_root=None, **data_kwargs) -> RunSpec:
-    """The cached training run of ``method`` on ``dataset`` (``n_train`` examples, class ratio ``ratio``)."""
+         epochs: int | None = None, data_root=None, difficulty: dict | None = None, **data_kwargs) -> RunSpec:
+    """The cached training run of ``method`` on ``dataset`` (``n_train`` examples, class ratio ``ratio``);
+    ``difficulty``: the generator's knobs (:class:`~mlxbook.data.difficulty.Difficulty` fields; None or empty:
+    as described, and the same spec as without it)."""
     check_choice("dataset", dataset, _MODEL)
     data = {"n_train": n_train, "ratio": ratio, "spurious": spurious,
             "explanations": "minority" if method == "two_stage_sparse" else "all", **data_kwargs}
+    if difficulty:
+        data["difficulty"] = dict(difficulty)
     if dataset == "bird":
         data.update(data_root=str(data_root), image_size=budget.image_size)
     else:
@@ -135,33 +142,40 @@ def method_of(s: RunSpec) -> str:
     return s.method
 
 
-def table5_specs(budget: Budget, datasets=("triangle", "fox_cat"), ratios=("1:1", "1:9"), data_root=None) -> list[RunSpec]:
-    """Table 5 / Figs 2-4: every size of ``budget.sizes`` at each ratio, with the methods of that ratio."""
+def table5_specs(budget: Budget, datasets=("triangle", "fox_cat"), ratios=("1:1", "1:9"), data_root=None,
+                 difficulty: dict | None = None) -> list[RunSpec]:
+    """Table 5 / Figs 2-4: every size of ``budget.sizes`` at each ratio, with the methods of that ratio;
+    ``difficulty`` maps a dataset to its generator's knobs (absent: as described)."""
     out = []
     for dataset in datasets:
         for n in budget.sizes[dataset]:
             for ratio in ratios:
                 for m in (BALANCED_METHODS if ratio == "1:1" else IMBALANCED_METHODS):
-                    out.append(spec(dataset, n, ratio, m, budget, data_root=data_root))
+                    out.append(spec(dataset, n, ratio, m, budget, data_root=data_root,
+                                    difficulty=(difficulty or {}).get(dataset)))
     return out
 
 
-def balanced_specs(sizes: dict, methods, budget: Budget, *, bird: bool, data_root=None, **options) -> list[RunSpec]:
+def balanced_specs(sizes: dict, methods, budget: Budget, *, bird: bool, data_root=None, difficulty: dict | None = None,
+                   **options) -> list[RunSpec]:
     """:func:`spec` at ratio 1:1 for every (dataset, size) of ``sizes`` and every method; the Bird rows only when
-    ``bird`` (CUB-200-2011 at ``data_root``). ``options`` go to :func:`spec` (e.g. ``spurious=True``)."""
-    return [spec(dataset, n, "1:1", m, budget, data_root=data_root, **options)
+    ``bird`` (CUB-200-2011 at ``data_root``); ``difficulty`` as in :func:`table5_specs`. ``options`` go to
+    :func:`spec` (e.g. ``spurious=True``)."""
+    return [spec(dataset, n, "1:1", m, budget, data_root=data_root, difficulty=(difficulty or {}).get(dataset), **options)
             for dataset, ns in sizes.items() if dataset != "bird" or bird for n in ns for m in methods]
 
 
-def tidy(result: GridResult, specs: list[RunSpec]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tidy(result: GridResult, specs: list[RunSpec], data: str = AS_DESCRIBED) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-seed scores and per-epoch curves with the paper's column names and values.
 
-    Columns: dataset, n_train, ratio, condition ("clean" / "spurious"), method (paper name), seed, and
-    test_set + accuracy (scores) or epoch + test_set + accuracy (curves, long format).
+    Columns: data (the variant ``data``, :data:`AS_DESCRIBED` or :data:`CALIBRATED`), dataset, n_train, ratio,
+    condition ("clean" / "spurious"), method (paper name), seed, and test_set + accuracy (scores) or epoch +
+    test_set + accuracy (curves, long format).
     """
+    check_choice("data", data, (AS_DESCRIBED, CALIBRATED))
     scores, curves = [], []
     for cell, s in zip(result.cells, specs):
-        keys = {"dataset": s.dataset, "n_train": int(s.data["n_train"]), "ratio": s.data["ratio"],
+        keys = {"data": data, "dataset": s.dataset, "n_train": int(s.data["n_train"]), "ratio": s.data["ratio"],
                 "condition": "spurious" if s.data.get("spurious") else "clean", "method": method_of(s)}
         scores.append(with_collapse(cell).assign(**keys))
         c = cell["curves"].melt(id_vars=["seed", "epoch", "train_loss"], var_name="test_set", value_name="accuracy")
