@@ -22,7 +22,7 @@ import math
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +36,7 @@ from .models.stacked import StackedModel
 from .train.cell import RunSpec, compute_cell, load_task
 from .train.engine import predict
 
-TITLES = {"baselines": "Baselines", "two_stage": "Two-stage", "transfer": "Transfer", "consistency": "Consistency",
+TITLES = {"calibration": "Calibrated shapes", "baselines": "Baselines", "two_stage": "Two-stage", "transfer": "Transfer", "consistency": "Consistency",
           "spurious": "Spurious", "rrr": "Right for the right reasons", "rrr_theory": "IBP-Ex theory",
           "ibp_ex": "IBP-Ex", "benchmark": "Benchmark"}
 
@@ -48,14 +48,39 @@ def _baselines(ch) -> list:
 
     b = bl.budget(ch, ch.data_root)
     swept = [s for label, s in sensitivity.specs(b, ch.profile.name) if label != sensitivity.BASE]  # BASE: the page's
-    return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + bl.diagnosis_specs(b) + swept]
+    calibrated = bl.grid_specs(b, ch.data_root, difficulty=_calibrated_knobs(ch))
+    return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + bl.diagnosis_specs(b) + swept + calibrated]
+
+
+def _calibration(ch) -> list:
+    from .experiments.two_stage import baselines as bl
+    from .experiments.two_stage import calibration
+    from .train.grid import GRID
+
+    b = bl.budget(ch, ch.data_root)
+    return [(s, GRID) for s in calibration.specs(b, **calibration.SCALE[ch.profile.name])]
+
+
+def _calibrated_knobs(ch) -> dict:
+    """The calibration's knobs when its search is in the store (reading it trains nothing), else a stand-in:
+    the grid's last setting, whose cells train the same networks on the same number of images."""
+    from .experiments.two_stage import calibration
+    from .experiments.two_stage.settings import SYNTHETIC
+    from .train.grid import GRID
+
+    search = [s for s, _ in _calibration(replace(ch, scaled={}, records=[], used={}))]
+    if all(GRID.cached(compute_cell).check_call_in_cache(asdict(s), GRID.key()) for s in search):
+        return calibration.for_chapter(ch, ch.data_root).knobs
+    return {ds: calibration.settings()[-1][1] for ds in SYNTHETIC}
 
 
 def _table5_grid(ch) -> list:
     from .experiments.two_stage import baselines as bl
     from .train.grid import GRID
 
-    return [(s, GRID) for s in bl.grid_specs(bl.budget(ch, ch.data_root), ch.data_root)]
+    b = bl.budget(ch, ch.data_root)
+    return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + bl.grid_specs(b, ch.data_root,
+                                                                           difficulty=_calibrated_knobs(ch))]
 
 
 def _two_stage(ch) -> list:
@@ -63,7 +88,9 @@ def _two_stage(ch) -> list:
     from .train.grid import GRID
 
     p = ablation.plan(ch, data_root=ch.data_root)
-    return [(s, GRID) for s in ablation.ablation_specs(p) + ablation.table4_specs(p)]
+    knobs = _calibrated_knobs(ch)
+    return [(s, GRID) for s in ablation.ablation_specs(p) + ablation.table4_specs(p)
+            + ablation.ablation_specs(p, difficulty=knobs) + ablation.table4_specs(p, difficulty=knobs)]
 
 
 def _spurious(ch) -> list:
@@ -72,7 +99,7 @@ def _spurious(ch) -> list:
 
     p = spurious.plan(ch, data_root=ch.data_root)
     swept = [s for label, s in sensitivity.specs(p.budget, ch.profile.name, spurious=True) if label != sensitivity.BASE]
-    return [(s, GRID) for s in spurious.specs(p) + swept]
+    return [(s, GRID) for s in spurious.specs(p) + swept + spurious.specs(p, difficulty=_calibrated_knobs(ch))]
 
 
 def _ibp_ex(ch) -> list:
@@ -106,13 +133,15 @@ def _benchmark(ch) -> list:
 
 
 CHAPTER_CELLS: dict[str, Callable] = {
-    "baselines": _baselines, "two_stage": _two_stage, "transfer": _table5_grid, "consistency": _table5_grid,
+    "calibration": _calibration, "baselines": _baselines, "two_stage": _two_stage, "transfer": _table5_grid, "consistency": _table5_grid,
     "spurious": _spurious, "rrr": _rrr, "rrr_theory": _rrr_theory, "ibp_ex": _ibp_ex, "benchmark": _benchmark,
 }
 """Chapter name -> what it trains under the chapter object's profile: (spec, store family) pairs, or triples
 whose third entry (stored function, arguments, tag) says where the cell is stored (inside an RRR chain; the
 tag tells apart the chain's cells whose planned specs coincide)."""
 LEFT_OUT = {
+    "baselines": "the calibrated variants (here and in two_stage, spurious) are planned on the calibration's chosen "
+                 "data when its search is in the store, else on a stand-in setting of the same cost",
     "rrr": "find-another-explanation iterations are planned with a stand-in annotation (each one's comes from "
            "the model before it); LIME is not counted",
     "ibp_ex": "not counted: ISIC and Plant cells when their data are at data_root, and the cells rerun from the "

@@ -42,3 +42,12 @@ def test_a_column_heading_that_is_not_a_key_is_kept():
     assert names.column("||beta||^2 + ||W||_F^2") == "||beta||^2 + ||W||_F^2"
     assert names.column("max_grad_x2_at_data") == "max grad x2 at data"
     assert names.column("val_avg_acc") == "validation Avg Acc" and names.column("runtime_s_lime").startswith("seconds")
+
+
+def test_a_markdown_table_escapes_pipes_and_keeps_one_row_per_line():
+    from mlxbook.book.display import markdown_table
+
+    text = markdown_table(pd.DataFrame({"a": ["x | y", "z"], "b": ["**bold**", "two\nlines"]}))
+    lines = text.splitlines()
+    assert lines[0] == "| a | b |" and lines[1] == "| --- | --- |" and len(lines) == 4
+    assert "x \\| y" in lines[2] and "two lines" in lines[3]

@@ -87,6 +87,8 @@ def test_table3_says_why_rows_are_missing():
     assert t[(t.dataset == "bird")].why.eq(NEEDS_CUB).all()
     assert t[(t.dataset == "triangle") & (t.n_train == 50) & (t.epoch == 40)].why.str.contains("30 epochs").all()
     assert t[(t.dataset == "fox_cat")].why.str.contains("not in the cpu subset").all()
+    calibrated = ablation.table3(per_seed, p, "cpu", datasets=("triangle", "fox_cat"))  # the variant has no Bird
+    assert set(calibrated.dataset) == {"triangle", "fox_cat"} and len(calibrated) == (t.dataset != "bird").sum()
 
 
 def test_plan_declares_every_scale_down():

@@ -77,3 +77,14 @@ def test_bird_path_on_the_cub_fixture(tmp_path):
     assert scores.accuracy.between(0, 1).all()
     t = spurious.table6(scores, p, "smoke")  # n = 8 is no size of the paper: its Bird row is "not run", not "needs"
     assert t[t.dataset == "bird"].why.str.contains("not in the smoke subset").all()
+
+
+def test_the_calibrated_variant_is_the_same_spurious_grid_on_the_calibrated_shapes_without_bird(tmp_path):
+    make_cub(tmp_path)
+    p = _plan({"triangle": (10, 50), "fox_cat": (50,), "bird": (60,)}, bird=True, root=str(tmp_path))
+    knobs = {"triangle": {"noise": 0.3}, "fox_cat": {"distractors": 2}}
+    plain, cal = spurious.specs(p), spurious.specs(p, difficulty=knobs)
+    assert any(s.dataset == "bird" for s in plain) and not any(s.dataset == "bird" for s in cal)
+    assert len(cal) == 9 and all(s.data["spurious"] and s.data["difficulty"] == knobs[s.dataset] for s in cal)
+    synthetic = [s for s in plain if s.dataset != "bird"]
+    assert [{k: v for k, v in c.data.items() if k != "difficulty"} for c in cal] == [s.data for s in synthetic]

@@ -44,15 +44,30 @@ def test_evaluated_examples_follow_the_evaluation_policy():
 def test_plan_lists_a_chapters_cells_and_sees_what_the_store_holds(tmp_path):
     ch = chapter.start("t", profile="smoke", show=False)
     swept = [s for label, s in sensitivity.specs(bl.budget(ch), "smoke") if label != sensitivity.BASE]
-    specs = bl.grid_specs(bl.budget(ch)) + bl.diagnosis_specs(bl.budget(ch)) + swept  # the budget sweep's cells too
+    b = bl.budget(ch)
+    calibrated = bl.grid_specs(b, difficulty=plan._calibrated_knobs(ch))  # the calibrated variant's grid
+    specs = bl.grid_specs(b) + bl.diagnosis_specs(b) + swept + calibrated  # the budget sweep's cells too
     before = plan.plan(["baselines"], "smoke", location=tmp_path)
     assert len(before) == len(specs) and not before.stored.any() and (before.steps > 0).all()
     assert (before.flops > 0).all() and (before.seconds > 0).all()
     run_grid(specs[:2], location=tmp_path)
     after = plan.plan(["baselines"], "smoke", location=tmp_path)
-    assert after.stored.sum() == 2 and after.stored.iloc[:2].all()
+    assert after[~after.shared].stored.sum() == 2 and after.stored.iloc[:2].all()  # (calibrated on level 0: shared)
     shared = plan.plan(["baselines", "transfer"], "smoke", location=tmp_path)
     assert shared[shared.chapter == "transfer"].shared.all()  # Table 5's grid is trained by Baselines
+    assert len(plan.plan(["calibration"], "smoke", location=tmp_path).method.unique()) == 1  # No expl only
+
+
+def test_the_calibrated_grid_is_planned_on_a_stand_in_until_the_search_is_stored(tmp_path, monkeypatch):
+    from mlxbook.experiments.two_stage import calibration
+
+    monkeypatch.setenv("MLXBOOK_CACHE", str(tmp_path))
+    ch = chapter.start("t", profile="smoke", show=False)
+    b = bl.budget(ch)
+    stand_in = plan._calibrated_knobs(ch)
+    assert stand_in == {ds: calibration.settings()[-1][1] for ds in ("triangle", "fox_cat")}
+    cal = calibration.calibrate(b, "smoke")
+    assert plan._calibrated_knobs(ch) == cal.knobs  # read back from the store, nothing trained twice
 
 
 def _cli(*args):

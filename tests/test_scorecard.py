@@ -169,3 +169,28 @@ def test_counts_take_their_noun_in_the_right_number():
 
     assert words.count(1, "seed") == "1 seed" and words.count(3, "seed") == "3 seeds"
     assert words.count(1000, "image") == "1,000 images" and words.count(2, "axis", "axes") == "2 axes"
+
+
+def test_a_verdict_on_calibrated_data_stands_beside_the_main_one_and_says_when_it_differs(tmp_path):
+    from mlxbook.book import verdicts
+
+    def frame(gap):
+        return pd.DataFrame([{"dataset": "triangle", "n_train": 10, "ratio": "1:1", "test_set": "test", "method": m,
+                              "seed": s, "accuracy": v + 0.01 * s}
+                             for m, v in (("two_stage", 0.6 + gap), ("erm", 0.6)) for s in range(4)])
+
+    easy = verdicts.judge("two_stage.balanced_vs_no_expl", frame(0.0), profile="smoke")
+    hard = verdicts.judge("two_stage.balanced_vs_no_expl", frame(0.2), profile="smoke", data="calibrated")
+    assert easy.verdict != hard.verdict and "calibrated data" in verdicts.where(hard)
+    _executed(tmp_path / "baselines.ipynb", [new_output("display_data", data={"text/markdown": "t"}, metadata={
+        "mlxbook": {"verdicts": [easy.record() | {"label": "a"}, hard.record() | {"label": "b"}]}})])
+    claims = scorecard.claims(tmp_path, ["baselines"])
+    row = claims.set_index("claim").loc["two_stage.balanced_vs_no_expl"]
+    assert row.verdict == easy.verdict and [o["data"] for o in row.other_data] == ["calibrated"]  # as described leads
+    table = scorecard.by_data(claims)
+    assert len(table) == 1 and list(table.columns) == ["claim", "as described", "calibrated", "verdict depends on the data"]
+    assert table["verdict depends on the data"].iloc[0] == "yes"
+    assert verdicts.MARKS[hard.verdict] in table.calibrated.iloc[0]
+    same = verdicts.side_by_side([easy], [verdicts.judge("two_stage.balanced_vs_no_expl", frame(0.0), data="calibrated")])
+    assert same["verdict depends on the data"].iloc[0] == "no"
+    assert verdicts.side_by_side([easy], []).empty  # a claim judged on one variant only is not listed

@@ -136,3 +136,47 @@ def test_the_calibrated_variant_is_the_same_grid_on_other_data():
     for p, c in zip(plain, cal):
         assert {k: v for k, v in c.data.items() if k != "difficulty"} == p.data
         assert c.data.get("difficulty") == (knobs if c.dataset == "triangle" else None)
+
+
+def _finished_search():
+    """A search table as :func:`calibration.search` returns it, with made-up accuracies: setting i is i/20 off."""
+    t = calibration.paper_targets()
+    rows = [r._asdict() | {"setting": n, "ours": r.paper + 0.05 * i - 0.1, "ours_std": 0.05, "collapsed": 0, "seeds": 3}
+            for i, (n, _) in enumerate(calibration.settings((0, 2))) for r in t.itertuples(index=False)]
+    table = pd.DataFrame(rows)
+    return table.assign(z=(table.ours - table.paper) / table.paper_std)
+
+
+def test_the_fit_sets_the_data_as_described_beside_the_chosen_setting():
+    table = _finished_search()
+    cal = calibration.Calibration(table=table, knobs=calibration.choose(table), scale=calibration.SCALE["cpu"])
+    names = [n for n, _ in calibration.settings((0, 2))]
+    assert cal.chosen() == {"fox_cat": names[2], "triangle": names[2]}  # 0.05 * 2 - 0.1 = 0: the paper exactly
+    fit = cal.fit()
+    assert set(fit.data) == {"as described", "calibrated"} and len(fit) == 2 * len(calibration.paper_targets())
+    described = fit[fit.data == "as described"]
+    assert np.allclose(described.ours - described.paper, -0.1) and np.allclose(fit[fit.data == "calibrated"].z, 0)
+    d = cal.distances()
+    assert list(d.columns) == ["setting", "Triangle", "Fox vs Cat"] and list(d.setting) == names
+    assert d.Triangle.str.endswith("(chosen)").sum() == 1 and d.Triangle.iloc[2] == "0.00 (chosen)"
+
+
+def test_the_calibration_figure_has_a_panel_per_dataset_and_refuses_an_empty_fit():
+    import matplotlib.pyplot as plt
+
+    from mlxbook.experiments.two_stage.figures import calibration_figure
+
+    table = _finished_search()
+    fit = calibration.Calibration(table=table, knobs=calibration.choose(table), scale={}).fit()
+    fig = calibration_figure(fit)
+    assert [ax.get_title() for ax in fig.axes] == ["Triangle", "Fox vs Cat"]
+    plt.close(fig)
+    with pytest.raises(ConfigError, match="no rows"):
+        calibration_figure(fit.iloc[:0])
+
+
+def test_a_profile_that_searches_no_size_of_a_dataset_is_refused(monkeypatch):
+    b = Budget(seeds=(0,), epochs=1, n_test=8, image_size=32, sizes={"triangle": (10,), "fox_cat": (50,)})
+    monkeypatch.setitem(calibration.SCALE, "smoke", {"levels": (0,), "max_size": 10, "seeds": 1})
+    with pytest.raises(ConfigError, match="searches no training size of fox_cat"):
+        calibration.calibrate(b, "smoke")

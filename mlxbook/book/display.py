@@ -75,3 +75,18 @@ def show(frame: pd.DataFrame, *, paper: str | None = None, digits: int = 3):
     from IPython.display import display
 
     display(readable(frame, paper=paper, digits=digits).style.hide(axis="index"))
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """``frame`` (cells already words, Markdown allowed) as a Markdown table, pipes in cells escaped."""
+    def row(cells):
+        return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+    return "\n".join([row(frame.columns), row(["---"] * len(frame.columns)), *map(row, frame.itertuples(index=False))])
+
+
+def show_markdown(frame: pd.DataFrame) -> None:
+    """Display ``frame`` as :func:`markdown_table` writes it (for cells with links or emphasis)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown_table(frame)))

@@ -79,21 +79,12 @@ def claims(directory: Path, chapters: list[str]) -> pd.DataFrame:
 
 
 def by_data(table: pd.DataFrame) -> pd.DataFrame:
-    """The claims judged on more than one variant of the data (a table of :func:`claims`): per claim, its
-    verdict and effect on the data as described and on each other variant, and whether the verdict differs."""
-    rows = []
-    for r in table[table["other_data"].map(len) > 0].to_dict("records"):
-        main = verdicts.Judgement.from_record(r)
-        row = {"claim": f"{main.statement} ({main.where})", "as described": _cell(main)}
-        for o in r["other_data"]:
-            row[o["data"]] = _cell(verdicts.Judgement.from_record(o))
-        row["verdict depends on the data"] = "yes" if {o["verdict"] for o in r["other_data"]} != {main.verdict} else "no"
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _cell(j: verdicts.Judgement) -> str:
-    return f"**{verdicts.MARKS[j.verdict]}**: {verdicts.fmt_effect(j)}" if j.estimate is not None else f"**{verdicts.MARKS[j.verdict]}**"
+    """The claims judged on more than one variant of the data (a table of :func:`claims`), side by side
+    (:func:`.verdicts.side_by_side`): per claim, its verdict and effect on each variant, and whether it differs."""
+    rows = table[table["other_data"].map(len) > 0].to_dict("records")
+    main = [verdicts.Judgement.from_record(r) for r in rows]
+    other = [verdicts.Judgement.from_record(o) for r in rows for o in r["other_data"]]
+    return verdicts.side_by_side(main, other)
 
 
 def collect(directory: Path, chapters: list[str]) -> pd.DataFrame:

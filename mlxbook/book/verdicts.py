@@ -346,6 +346,30 @@ def verdict_cell(j: Judgement) -> str:
     return f"**{mark}**" + (f"<br><small>{why}</small>" if why else "")
 
 
+def side_by_side(*judged: list[Judgement]) -> pd.DataFrame:
+    """The same claims judged on several variants of the data (each list one variant, ``Judgement.data``; ""
+    is the data as described): per claim, its verdict and effect on each variant, and whether the verdict
+    depends on the data. Claims judged on one variant only are left out."""
+    per_claim: dict[str, dict[str, Judgement]] = {}
+    for js in judged:
+        for j in js:
+            per_claim.setdefault(j.claim, {})[j.data or "as described"] = j
+    rows = []
+    for variants in per_claim.values():
+        if len(variants) < 2:
+            continue
+        first = next(iter(variants.values()))
+        row = {"claim": f"{first.statement} ({first.where})"}
+        row.update({variant: _cell(j) for variant, j in variants.items()})
+        row["verdict depends on the data"] = "yes" if len({j.verdict for j in variants.values()}) > 1 else "no"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cell(j: Judgement) -> str:
+    return f"**{MARKS[j.verdict]}**: {fmt_effect(j)}" if j.estimate is not None else f"**{MARKS[j.verdict]}**"
+
+
 def markdown(judgements: list[Judgement], *, label: str) -> str:
     """The judged claims as one Markdown table under an anchor ``label``: claim, verdict (its reason under it),
     our effect, the paper's, seeds."""

@@ -167,8 +167,11 @@ def run(specs: list[RunSpec], budget: Budget) -> GridResult:
 
 
 # ------------------------------------------------------------------------------------------- Table 3
-def ablation_specs(p: Plan) -> list[RunSpec]:
-    """One long run per (setting, variant): Ours, No Mapping Layer, Joint Opt on balanced data (Table 3)."""
+def ablation_specs(p: Plan, difficulty: dict | None = None) -> list[RunSpec]:
+    """One long run per (setting, variant): Ours, No Mapping Layer, Joint Opt on balanced data (Table 3); with
+    ``difficulty`` the calibrated variant (synthetic data only)."""
+    if difficulty is not None:
+        return balanced_specs(p.ablation_sizes, ABLATION_METHODS, p.ablation, bird=False, difficulty=difficulty)
     return balanced_specs(p.ablation_sizes, ABLATION_METHODS, p.ablation, bird=p.bird, data_root=p.data_root)
 
 
@@ -199,9 +202,11 @@ def at_checkpoints(result: GridResult, specs: list[RunSpec], test_set: str = "te
     return out
 
 
-def table3(per_seed: pd.DataFrame, p: Plan, profile: str) -> pd.DataFrame:
-    """Table 3 against the paper; rows we did not run say why (CUB missing, epochs or settings of the profile)."""
+def table3(per_seed: pd.DataFrame, p: Plan, profile: str, datasets=None) -> pd.DataFrame:
+    """Table 3 against the paper; rows we did not run say why (CUB missing, epochs or settings of the profile);
+    ``datasets`` keeps those rows only (the calibrated variant has no Bird)."""
     rows = paper.numbers(PAPER, table="Table 3")
+    rows = rows if datasets is None else rows[rows.dataset.isin(datasets)]
     table = compare.against_paper(rows, per_seed, on=["dataset", "n_train", "ratio", "method", "epoch"],
                                   profile=profile)
 
@@ -228,15 +233,18 @@ def explain_missing(table: pd.DataFrame, reason) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------- Table 4
-def table4_specs(p: Plan) -> list[RunSpec]:
-    """Table 4's runs: No expl and Ours at 1:1, the very specs of Table 5's grid (shared cells)."""
-    specs = table5_specs(p.table4, datasets=tuple(p.table4_sizes), ratios=("1:1",))
+def table4_specs(p: Plan, difficulty: dict | None = None) -> list[RunSpec]:
+    """Table 4's runs: No expl and Ours at 1:1, the very specs of Table 5's grid (shared cells); ``difficulty``
+    as in :func:`~.settings.table5_specs` (the calibrated grid's cells, synthetic data only)."""
+    datasets = tuple(d for d in p.table4_sizes if difficulty is None or d in difficulty)
+    specs = table5_specs(p.table4, datasets=datasets, ratios=("1:1",), difficulty=difficulty)
     return [s for s in specs if method_of(s) in TABLE4_METHODS]
 
 
-def table4(scores: pd.DataFrame, p: Plan, profile: str) -> pd.DataFrame:
-    """Table 4 against the paper (clean test set, balanced training)."""
+def table4(scores: pd.DataFrame, p: Plan, profile: str, datasets=None) -> pd.DataFrame:
+    """Table 4 against the paper (clean test set, balanced training); ``datasets`` keeps those rows only."""
     rows = paper.numbers(PAPER, table="Table 4")
+    rows = rows if datasets is None else rows[rows.dataset.isin(datasets)]
     ours = scores[(scores.test_set == "test") & (scores.ratio == "1:1")]
     table = compare.against_paper(rows, ours, on=["dataset", "n_train", "ratio", "method"], profile=profile)
     return explain_missing(table, lambda r: f"not run on this profile (size not in the {profile} subset)")

@@ -142,11 +142,14 @@ def _missing(sizes: dict, data_root) -> dict:
 
 
 def table5(scores: pd.DataFrame, *, lines=("black", "blue"), profile: str = "", data_root=None,
-           sizes: dict | None = None) -> pd.DataFrame:
+           sizes: dict | None = None, datasets=None) -> pd.DataFrame:
     """Table 5 against ours: ``black`` = clean test after balanced training, ``red`` = the Sec 3.2
-    transfer set after balanced training, ``blue`` = clean test after 1:9 training."""
+    transfer set after balanced training, ``blue`` = clean test after 1:9 training; ``datasets`` keeps
+    those rows only (the calibrated variant has no Bird)."""
     sources = [f"Table 5, {line} numbers" for line in lines]
     rows = paper.numbers("two_stage", table="Table 5", source=sources)
+    if datasets is not None:
+        rows = rows[rows.dataset.isin(datasets)]
     ours = scores[scores.method.isin(["erm", "rrr", "two_stage"])]
     return compare.against_paper(rows, ours, on=["dataset", "n_train", "ratio", "test_set", "method"],
                                  missing=_missing(sizes or {}, data_root), profile=profile)
@@ -208,9 +211,11 @@ def agreement_per_seed(result: GridResult, specs: list[RunSpec], *, test_set: st
     return pd.DataFrame(rows)
 
 
-def table2(matrices: dict[tuple, np.ndarray], *, profile: str = "", data_root=None) -> pd.DataFrame:
-    """Table 2 against ours (balanced training; the table prints no ratio)."""
+def table2(matrices: dict[tuple, np.ndarray], *, profile: str = "", data_root=None, datasets=None) -> pd.DataFrame:
+    """Table 2 against ours (balanced training; the table prints no ratio); ``datasets`` keeps those rows only."""
     rows = paper.numbers("two_stage", table="Table 2")
+    if datasets is not None:
+        rows = rows[rows.dataset.isin(datasets)]
     ours = per_model_agreement(matrices)
     ours = ours[ours.ratio == "1:1"] if len(ours) else ours
     return compare.against_paper(rows, ours, on=["dataset", "n_train", "method"], value="agreement",

@@ -9,7 +9,7 @@ The paper's claims are about beating weak baselines on small data; on the "as de
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,7 @@ GROUPS = {
 """The search grid: per group, its levels (0: as described) as :class:`~mlxbook.data.shapes.Difficulty` fields."""
 SEEDS = tuple(range(1000, 1030))
 """Calibration seeds (the first ``seeds`` of them are trained); reported tables train seeds 0 to 29."""
-SCALE = {"smoke": {"levels": (0, 2), "max_size": 10, "seeds": 2},
+SCALE = {"smoke": {"levels": (0, 2), "max_size": 50, "seeds": 2},
          "cpu": {"levels": (0, 2), "max_size": 100, "seeds": 3},
          "paper": {"levels": (0, 1, 2), "max_size": None, "seeds": 10}}
 """The search per profile: the levels of each group, the largest training size, the seeds. cpu: two levels per
@@ -168,5 +168,20 @@ def calibrate(budget: Budget, profile: str, *, jobs: int = 1) -> Calibration:
     size and test size, and choose the calibrated knobs; every chapter that needs them calls this."""
     check_choice("profile", profile, SCALE)
     scale = SCALE[profile]
-    table = search(specs(budget, **scale), jobs=jobs)
+    runs = specs(budget, **scale)
+    missing = [ds for ds in SYNTHETIC if ds not in {s.dataset for s in runs}]
+    if missing:
+        raise ConfigError(f"the calibration at profile={profile!r} searches no training size of {', '.join(missing)} "
+                          f"(budget sizes {budget.sizes}, max_size {scale['max_size']}): nothing to calibrate them on")
+    table = search(runs, jobs=jobs)
     return Calibration(table=table, knobs=choose(table), scale=scale)
+
+
+def for_chapter(ch, data_root=None) -> Calibration:
+    """The calibration the two-stage chapters share: :func:`calibrate` at the Baselines grid's budget of
+    ``ch``'s profile (read from the store once the calibration chapter has run). That budget is declared on a
+    shadow of ``ch``, so ``ch``'s footer keeps its own cuts."""
+    from .baselines import budget, n_jobs
+
+    b = budget(replace(ch, scaled={}, records=[], used={}), data_root)
+    return calibrate(b, ch.profile.name, jobs=n_jobs(b))

@@ -60,14 +60,20 @@ def plan(ch, data_root=None) -> Plan:
     return Plan(budget, sizes, None if data_root is None else str(data_root), bird)
 
 
-def specs(p: Plan) -> list[RunSpec]:
-    """No expl, Grad Reg and Ours on each spurious training set of the plan (Bird only when CUB is there)."""
+def specs(p: Plan, difficulty: dict | None = None) -> list[RunSpec]:
+    """No expl, Grad Reg and Ours on each spurious training set of the plan (Bird only when CUB is there); with
+    ``difficulty`` (dataset -> knobs, :func:`.calibration.calibrate`) the calibrated variant, synthetic rows only."""
+    if difficulty is not None:
+        return balanced_specs(p.sizes, BALANCED_METHODS, p.budget, bird=False, difficulty=difficulty, spurious=True)
     return balanced_specs(p.sizes, BALANCED_METHODS, p.budget, bird=p.bird, data_root=p.data_root, spurious=True)
 
 
-def table6(scores: pd.DataFrame, p: Plan, profile: str) -> pd.DataFrame:
-    """Table 6 against the paper: black rows on the clean test set, red rows on the transfer set."""
+def table6(scores: pd.DataFrame, p: Plan, profile: str, datasets=None) -> pd.DataFrame:
+    """Table 6 against the paper: black rows on the clean test set, red rows on the transfer set; ``datasets``
+    keeps those rows only (the calibrated variant has no Bird)."""
     rows = paper.numbers(PAPER, table="Table 6")
+    if datasets is not None:
+        rows = rows[rows.dataset.isin(datasets)]
     ours = scores[scores.condition == "spurious"]
     table = compare.against_paper(rows, ours, on=["dataset", "n_train", "test_set", "method"], profile=profile)
 
