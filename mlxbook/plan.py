@@ -36,9 +36,9 @@ from .models.stacked import StackedModel
 from .train.cell import RunSpec, compute_cell, load_task
 from .train.engine import predict
 
-TITLES = {"calibration": "Calibrated shapes", "baselines": "Baselines", "two_stage": "Two-stage", "transfer": "Transfer", "consistency": "Consistency",
-          "spurious": "Spurious", "rrr": "Right for the right reasons", "rrr_theory": "IBP-Ex theory",
-          "ibp_ex": "IBP-Ex", "benchmark": "Benchmark"}
+TITLES = {"calibration": "Calibrated shapes", "baselines": "Baselines", "two_stage": "Two-stage", "transfer": "Transfer",
+          "consistency": "Consistency", "spurious": "Spurious", "rrr": "Right for the right reasons",
+          "rrr_theory": "IBP-Ex theory", "ibp_ex": "IBP-Ex", "benchmark": "Benchmark"}
 
 
 def _baselines(ch) -> list:
@@ -79,8 +79,8 @@ def _table5_grid(ch) -> list:
     from .train.grid import GRID
 
     b = bl.budget(ch, ch.data_root)
-    return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + bl.grid_specs(b, ch.data_root,
-                                                                           difficulty=_calibrated_knobs(ch))]
+    calibrated = bl.grid_specs(b, ch.data_root, difficulty=_calibrated_knobs(ch))
+    return [(s, GRID) for s in bl.grid_specs(b, ch.data_root) + calibrated]
 
 
 def _two_stage(ch) -> list:
@@ -133,8 +133,9 @@ def _benchmark(ch) -> list:
 
 
 CHAPTER_CELLS: dict[str, Callable] = {
-    "calibration": _calibration, "baselines": _baselines, "two_stage": _two_stage, "transfer": _table5_grid, "consistency": _table5_grid,
-    "spurious": _spurious, "rrr": _rrr, "rrr_theory": _rrr_theory, "ibp_ex": _ibp_ex, "benchmark": _benchmark,
+    "calibration": _calibration, "baselines": _baselines, "two_stage": _two_stage, "transfer": _table5_grid,
+    "consistency": _table5_grid, "spurious": _spurious, "rrr": _rrr, "rrr_theory": _rrr_theory, "ibp_ex": _ibp_ex,
+    "benchmark": _benchmark,
 }
 """Chapter name -> what it trains under the chapter object's profile: (spec, store family) pairs, or triples
 whose third entry (stored function, arguments, tag) says where the cell is stored (inside an RRR chain; the

@@ -180,3 +180,15 @@ def test_a_profile_that_searches_no_size_of_a_dataset_is_refused(monkeypatch):
     monkeypatch.setitem(calibration.SCALE, "smoke", {"levels": (0,), "max_size": 10, "seeds": 1})
     with pytest.raises(ConfigError, match="searches no training size of fox_cat"):
         calibration.calibrate(b, "smoke")
+
+
+def test_the_fit_is_checked_on_the_reported_seeds():
+    table = _finished_search()
+    cal = calibration.Calibration(table=table, knobs=calibration.choose(table), scale={})
+    scores = pd.DataFrame([{"dataset": "triangle", "n_train": 50, "ratio": r, "test_set": ts, "method": m,
+                            "seed": s, "accuracy": 0.5 + 0.1 * s + (r != "1:1") + (m != "erm") + (ts != "test")}
+                           for r in ("1:1", "1:9") for ts in ("test", "pentagon") for m in ("erm", "two_stage")
+                           for s in range(3)])
+    held = cal.held_out(scores)
+    assert len(held) == 1 and held["reported seeds"].iloc[0] == pytest.approx(0.6)  # No expl, 1:1, clean test only
+    assert held["reported seeds (n)"].iloc[0] == 3 and held["calibration seeds"].iloc[0] == pytest.approx(held.paper.iloc[0])

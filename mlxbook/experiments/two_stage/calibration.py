@@ -150,6 +150,20 @@ class Calibration:
         cols = ["data", "dataset", "n_train", "ours", "ours_std", "collapsed", "seeds", "paper", "paper_std", "z"]
         return pd.concat(parts, ignore_index=True)[cols]
 
+    def held_out(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """Does the fit hold on the seeds the tables report? Per searched (dataset, n_train): No expl's mean
+        clean-test accuracy (collapsed seeds counted, as in the objective) on the calibration seeds and in
+        ``scores`` (the calibrated grid's per-seed frame, :func:`~.baselines.run`), beside the paper's."""
+        fit = self.fit()
+        fit = fit[fit.data == CALIBRATED][["dataset", "n_train", "ours", "seeds", "paper", "paper_std"]]
+        s = scores[(scores.method == "erm") & (scores.ratio == "1:1") & (scores.test_set == "test")]
+        reported = s.groupby(["dataset", "n_train"]).accuracy.agg(["mean", "count"]).reset_index()
+        t = fit.merge(reported, on=["dataset", "n_train"], how="inner")
+        return t.rename(columns={"ours": "calibration seeds", "seeds": "calibration seeds (n)",
+                                 "mean": "reported seeds", "count": "reported seeds (n)"})[
+            ["dataset", "n_train", "calibration seeds", "calibration seeds (n)", "reported seeds", "reported seeds (n)",
+             "paper", "paper_std"]]
+
     def distances(self) -> pd.DataFrame:
         """Every setting's :func:`distance`, one column per dataset, the chosen ones marked."""
         d = distance(self.table)
