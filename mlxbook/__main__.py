@@ -1,4 +1,4 @@
-"""Command line: ``python -m mlxbook run [--profile P] [--chapter NAME ...] [--fresh]``, ``plan``, ``scorecard`` and ``list``."""
+"""Command line: ``python -m mlxbook run [--profile P] [--chapter NAME ...] [--fresh]``, ``plan``, ``scorecard``, ``export DIR`` and ``list``."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     pl.add_argument("--device", default="auto", help="the device the chapters would train on (default: auto)")
     sc = sub.add_parser("scorecard", help="the claims' verdicts of the executed chapters (book/chapters)")
     sc.add_argument("--json", action="store_true", help="print the counts per paper and verdict as JSON")
+    ex = sub.add_parser("export", help="copy every table's per-seed results and the claim table into one folder")
+    ex.add_argument("dest", type=Path, help="the folder to write (created if missing)")
     args = parser.parse_args(argv)
 
     from .book import runner
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "scorecard":
             return _scorecard(args.root, args.json)
+        if args.command == "export":
+            return _export(args.root, args.dest)
         runs = runner.run(args.root, profile=args.profile, chapter=args.chapter, fresh=args.fresh,
                           data_root=args.data_root, device=args.device)
     except (ConfigError, FileNotFoundError) as exc:
@@ -70,6 +74,16 @@ def _scorecard(root: Path, as_json: bool) -> int:
         print(json.dumps(scorecard.summary(claims, rows), indent=1, default=str))
     else:
         print(scorecard.tally(claims).to_string())
+    return 0
+
+
+def _export(root: Path, dest: Path) -> int:
+    from .book import downloads, runner, scorecard
+
+    directory = Path(root) / "book" / "chapters"
+    claims = scorecard.claims(directory, runner.chapters(root))
+    written = downloads.export(directory, dest, claims)
+    print(f"{len(written)} files written to {dest} (index.csv lists the per-seed files, claims.csv the verdicts)")
     return 0
 
 

@@ -1,7 +1,7 @@
 """The smoke book in a real browser (Debian's chromium, driven by Playwright), served over local HTTP.
 
 Every page: no console errors or page errors, no request leaves the machine (MathJax is ours), every
-image loads, every internal link resolves, maths is typeset, no table is wider than the text column
+image loads, every internal link resolves (a table's per-seed CSV download too), maths is typeset, no table is wider than the text column
 unless it scrolls in its own box, no progress-bar warning shows, and no page is longer than
 :data:`MAX_PAGE_PX`; the scorecard shows its claims. Screenshots of the intro and the scorecard go to
 ``_build/test-artefacts`` for a person to look at.
@@ -88,7 +88,13 @@ def test_every_page_works_in_chromium(served):
             if page.locator(".math").count():
                 if not page.locator("mjx-container").count():
                     seen.append("maths not typeset by MathJax")
-            for href in page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"):
+            hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
+            if rel.endswith("baselines.html"):  # a table's per-seed download is served, a CSV with a seed column
+                csv = [h for h in hrefs if h.endswith(".csv")]
+                got = page.request.get(urljoin(base + rel, csv[0])) if csv else None
+                if got is None or got.status != 200 or "seed" not in got.text().splitlines()[0].split(","):
+                    seen.append(f"no per-seed CSV download that resolves ({csv[:1]})")
+            for href in hrefs:
                 url = urlparse(urljoin(base + rel, href))
                 if url.scheme == "http" and url.hostname == "127.0.0.1" and url.path:
                     target = html / url.path.lstrip("/")

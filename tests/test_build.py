@@ -20,6 +20,10 @@ def test_smoke_book_builds_with_figures(smoke_book):
         if name != "intro":  # the intro opens with the answers, not with a provenance table
             assert "provenance of this page" in page
             assert f"lab/tree/{name}.ipynb" in page, f"{name}: no link to open the chapter in JupyterLab"
+        for kind, rec in scorecard.records(tree / "book" / "chapters" / f"{name}.ipynb"):
+            if kind == "comparison" and any(r["seeds"] for r in rec["rows"]):  # a table with results of ours
+                csv = f"results/{name}/{rec['label']}.csv"
+                assert f'href="{csv}"' in page and (html / "book" / "chapters" / csv).is_file(), (name, csv)
     assert (html / "book" / "bibliography.html").exists()
     assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
     assert "mathjax/tex-chtml.js" in (html / "book" / "chapters" / "intro.html").read_text()

@@ -111,13 +111,21 @@ class Chapter:
         """Judge the registered ``claims`` (:mod:`mlxbook.paper.claims`) on ``per_seed`` by estimation
         (:mod:`mlxbook.book.verdicts`), show them under the anchor ``label`` and record them for the scorecard;
         ``sweep`` gives, per claim, what rerunning it at larger budgets showed; ``data`` names the data variant
-        when it is not the data as described (the scorecard sets such verdicts beside the main one)."""
+        when it is not the data as described (the scorecard sets such verdicts beside the main one). ``per_seed``
+        is offered for download under the table (:mod:`.downloads`)."""
+        from IPython.display import HTML, display
+
+        from . import downloads
         from .verdicts import judge, show
 
         sweep = sweep or {}
-        return show(self, [judge(c, per_seed, value=value, missing=missing, profile=self.profile.name,
-                                 cuts=self.budget_summary(), sweep=sweep.get(c, ""), data=data) for c in claims],
-                    label=label)
+        judged = show(self, [judge(c, per_seed, value=value, missing=missing, profile=self.profile.name,
+                                   cuts=self.budget_summary(), sweep=sweep.get(c, ""), data=data) for c in claims],
+                      label=label)
+        if per_seed is not None and len(per_seed):
+            display(HTML(downloads.write(self, label, per_seed, caption=f"the per-seed results the claims of "
+                                                                         f"{label} were judged on")))
+        return judged
 
     def budget_summary(self) -> str:
         """What this page has scaled down so far, in one line (each verdict records it)."""

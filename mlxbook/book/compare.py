@@ -32,6 +32,7 @@ from scipy import stats
 
 from ..errors import ConfigError
 from ..paper import KEY, PAPERS, names
+from . import downloads
 from .verdicts import collapsed_flags
 from .words import count
 
@@ -103,7 +104,8 @@ def context(row) -> str:
 def against_paper(paper: pd.DataFrame, per_seed: pd.DataFrame, *, on: list[str], value: str = "accuracy",
                   missing: str | dict = "not run", profile: str = "") -> pd.DataFrame:
     """One row per paper number: the paper's value, ours (mean, std, seeds, collapsed seeds), our 95%
-    prediction interval (``low``, ``high``) and the row's :func:`context`.
+    prediction interval (``low``, ``high``) and the row's :func:`context`; ``per_seed`` rides along in the
+    table's ``attrs`` (``"per_seed"``), so :func:`show` can offer it for download.
 
     ``on`` are the columns shared by ``paper`` rows and ``per_seed`` results. ``missing`` is the reason
     shown where we have no number: a string, or a dict from ``dataset`` to reason.
@@ -129,6 +131,7 @@ def against_paper(paper: pd.DataFrame, per_seed: pd.DataFrame, *, on: list[str],
     table["context"] = contexts
     table["why"] = whys
     table["profile"] = profile
+    table.attrs["per_seed"] = downloads.PerSeed(per_seed)  # offered for download under the table
     return table
 
 
@@ -194,7 +197,8 @@ def record(table: pd.DataFrame, *, label: str, caption: str, claim: str, profile
 
 
 def show(ch, table: pd.DataFrame, *, label: str, caption: str, claim: str = "") -> None:
-    """Display ``table`` (from :func:`against_paper`) with its context counts; record it in the output."""
+    """Display ``table`` (from :func:`against_paper`) with its context counts and the link to its per-seed
+    results (:mod:`.downloads`); record it in the output."""
     from IPython.display import Markdown, display
 
     tally = counts(table)
@@ -203,6 +207,9 @@ def show(ch, table: pd.DataFrame, *, label: str, caption: str, claim: str = "") 
                                                 f"our prediction interval: {summary}.")
     rec = record(table, label=label, caption=caption, claim=claim, profile=ch.profile.name)
     ch.records.append(rec)
+    per_seed = table.attrs.get("per_seed")
+    if isinstance(per_seed, downloads.PerSeed) and len(per_seed.frame):
+        text += "\n\n" + downloads.write(ch, label, per_seed.frame, caption=caption)
     display(Markdown(text), metadata={"mlxbook": {"comparison": rec}})
 
 
