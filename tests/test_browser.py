@@ -3,7 +3,7 @@
 Every page: no console errors or page errors, no request leaves the machine (MathJax is ours), every
 image loads, every internal link resolves (a table's per-seed CSV download too), maths is typeset, no table is wider than the text column
 unless it scrolls in its own box, no progress-bar warning shows, and no page is longer than
-:data:`MAX_PAGE_PX`; the scorecard shows its claims. Screenshots of the intro and the scorecard go to
+:data:`MAX_PAGE_PX`; the scorecard and each paper's report show their claims. Screenshots of the intro and the scorecard go to
 ``_build/test-artefacts`` for a person to look at.
 """
 import functools
@@ -106,6 +106,12 @@ def test_every_page_works_in_chromium(served):
             height = page.evaluate("document.documentElement.scrollHeight")
             if height > MAX_PAGE_PX:
                 seen.append(f"page is {height:,} px long (bound {MAX_PAGE_PX:,})")
+            if "/report_" in rel:  # a reproduction report renders its sections and its claims table
+                for heading in ("Scope", "What we ran", "Results", "Deviations and choices", "What was easy, what was hard"):
+                    if not page.locator(f"h2:has-text('{heading}')").count():
+                        seen.append(f"the report has no section {heading!r}")
+                if not page.locator("table >> text=our effect [95% interval]").count():
+                    seen.append("the report's claims table is missing")
             if rel.endswith("scorecard.html"):
                 if not page.locator("table >> text=our effect [95% interval]").count():
                     seen.append("the scorecard's claims table is missing")
