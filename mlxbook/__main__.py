@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--fresh", action="store_true", help="execute even chapters that are up to date")
     run.add_argument("--data-root", default=None, help="folder holding real datasets (MNIST, CUB-200-2011, ...)")
     run.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N (default: the chapters' auto)")
+    run.add_argument("--dask", default=None, metavar="ADDRESS",
+                     help="train the cells on the dask.distributed scheduler at ADDRESS (tcp://host:8786); this "
+                          "process stores them (sets MLXBOOK_DASK for the chapters)")
     sub.add_parser("list", help="list the chapters in book order")
     pl = sub.add_parser("plan", help="the cells each chapter would train, their FLOPs, what is stored, the time it takes")
     pl.add_argument("--profile", default=None, help=f"one of {', '.join(PROFILES)} (default: $MLXBOOK_PROFILE or cpu)")
@@ -51,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             return _scorecard(args.root, args.json)
         if args.command == "export":
             return _export(args.root, args.dest)
+        if args.dask:
+            from .train import cluster
+
+            os.environ[cluster.ENV] = args.dask  # the chapters' kernels inherit it
         runs = runner.run(args.root, profile=args.profile, chapter=args.chapter, fresh=args.fresh,
                           data_root=args.data_root, device=args.device)
     except (ConfigError, FileNotFoundError) as exc:

@@ -28,8 +28,9 @@ def git_commit() -> str:
 #: The parts of the package that compute results (stored computations read ``paper`` facts too); plots,
 #: pages and the runner do not.
 COMPUTE_PARTS = ("paper", "data", "models", "methods", "train", "metrics.py", "errors.py")
-#: Files inside those parts that compute nothing stored: the search spaces, the papers' claims and names.
-NOT_COMPUTING = ("methods/hparams.py", "paper/claims.py", "paper/names.py")
+#: Files inside those parts that compute nothing stored: the search spaces, the papers' claims and names, and
+#: where cells run (a dask cluster or here).
+NOT_COMPUTING = ("methods/hparams.py", "paper/claims.py", "paper/names.py", "train/cluster.py")
 
 
 @functools.lru_cache(maxsize=None)

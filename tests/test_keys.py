@@ -43,6 +43,7 @@ REPORTING = {
     "the papers' claims": ["paper/claims.py:Claim.paper_effect", "paper/claims.py:get_claim"],
     "method labels and search spaces": ["methods/hparams.py:label", "methods/hparams.py:search_space"],
     "the papers' names": ["paper/names.py:method", "paper/names.py:value"],
+    "where cells run": ["train/cluster.py:run", "train/cluster.py:persist"],
 }
 
 #: Computing functions and the families whose keys an edit of them must change (None: every family).

@@ -111,3 +111,13 @@ def test_the_run_reports_each_chapters_place_cells_and_time_left_without_the_ker
     runner.run(book, profile="smoke", report=lines.append)
     assert lines[0].startswith("[1/2] bad: running (its last run took ") and " left)" in lines[0]
     assert lines[-1].startswith("[2/2] good: up to date")
+
+
+def test_the_dask_option_reaches_the_chapters(book, monkeypatch):
+    from mlxbook.__main__ import main
+    from mlxbook.train import cluster
+
+    monkeypatch.setenv(cluster.ENV, "")  # main() sets it for the kernels; the test's teardown unsets it again
+    _notebook(book / "notebooks" / "good.ipynb", "print('cells go to', os.environ.get('MLXBOOK_DASK'))")
+    assert main(["--root", str(book), "run", "--profile", "smoke", "--chapter", "good", "--dask", "tcp://head:8786"]) == 0
+    assert "cells go to tcp://head:8786" in _stdout(book / "book" / "chapters" / "good.ipynb")

@@ -43,6 +43,7 @@ from ..errors import ConfigError, check_choice
 from ..methods import build_method
 from ..models import MODELS, build_model
 from ..provenance import git_commit
+from . import cluster
 from .engine import Evaluation, FitResult, fit, progress_enabled, scores
 
 PROBES: dict[str, Callable] = {}
@@ -224,12 +225,18 @@ def check_covered(specs: list[RunSpec], family: store.Family) -> None:
 def run_cells(specs: list[RunSpec], family: store.Family, *, n_jobs: int = 1, cache: bool = True,
               location: Path | None = None, backend: str | None = None, desc: str = "cells") -> list[dict]:
     """Every spec's cell from ``family``'s store when computed before, else trained now (in ``n_jobs``
-    processes of joblib ``backend``). ``cell["computed"]`` says whether this call trained it."""
+    processes of joblib ``backend``, or on the dask cluster :mod:`.cluster` names, which sends the cells back
+    to be stored here). ``cell["computed"]`` says whether this call trained it."""
     check_covered(specs, family)
     code = family.key()
     fn = family.cached(compute_cell, location=location, cache=cache)
     args = [asdict(s) for s in specs]
     computed = [not fn.check_call_in_cache(a, code) for a in args]
+    if cluster.address() and cache:
+        with tqdm(total=sum(computed), desc=f"{desc} on {cluster.address()}",
+                  disable=not progress_enabled() or sum(computed) < 2) as done:
+            cells = cluster.run(fn, compute_cell, args, code, computed, on_done=lambda _: done.update())
+        return [{**c, "computed": fresh} for c, fresh in zip(cells, computed)]
     bar = tqdm(args, desc=desc, disable=not progress_enabled() or len(args) < 2)
     if n_jobs == 1:
         cells = [fn(a, code) for a in bar]
