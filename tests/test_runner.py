@@ -102,7 +102,7 @@ def test_two_summaries_settle_and_the_root_is_a_chapter(tmp_path):
 def test_the_run_reports_each_chapters_place_cells_and_time_left_without_the_kernel_warning(book, capfd):
     lines = []
     runner.run(book, profile="smoke", report=lines.append)
-    assert lines[0].startswith("[1/2] bad: running (no earlier run recorded; time left unknown")
+    assert lines[0].startswith("[1/2] bad: running (no earlier run of these parameters; time left unknown")
     assert lines[1].startswith("[1/2] bad: failed in ") and lines[3].startswith("[2/2] good: ok in ")
     err = capfd.readouterr().err
     assert "[2/2] good: 3/3 cells" in err  # papermill's bar (with its injected parameters cell), labelled
@@ -111,6 +111,9 @@ def test_the_run_reports_each_chapters_place_cells_and_time_left_without_the_ker
     runner.run(book, profile="smoke", report=lines.append)
     assert lines[0].startswith("[1/2] bad: running (its last run took ") and " left)" in lines[0]
     assert lines[-1].startswith("[2/2] good: up to date")
+    lines.clear()
+    runner.run(book, profile="cpu", chapter=["bad"], report=lines.append)  # another profile's times do not count
+    assert lines[0].startswith("[1/1] bad: running (no earlier run of these parameters; time left unknown")
 
 
 def test_the_dask_option_reaches_the_chapters(book, monkeypatch):

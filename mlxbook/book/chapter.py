@@ -113,9 +113,6 @@ class Chapter:
         ``sweep`` gives, per claim, what rerunning it at larger budgets showed; ``data`` names the data variant
         when it is not the data as described (the scorecard sets such verdicts beside the main one). ``per_seed``
         is offered for download under the table (:mod:`.downloads`)."""
-        from IPython.display import HTML, display
-
-        from . import downloads
         from .verdicts import judge, show
 
         sweep = sweep or {}
@@ -123,9 +120,17 @@ class Chapter:
                                    cuts=self.budget_summary(), sweep=sweep.get(c, ""), data=data) for c in claims],
                       label=label)
         if per_seed is not None and len(per_seed):
-            display(HTML(downloads.write(self, label, per_seed, caption=f"the per-seed results the claims of "
-                                                                         f"{label} were judged on")))
+            self.offer(label, per_seed, caption=f"the per-seed results the claims of {label} were judged on")
         return judged
+
+    def offer(self, label: str, frame, *, caption: str) -> None:
+        """Offer ``frame``, the per-seed results a figure plots, for download (:mod:`.downloads`): written as
+        ``results/<chapter>/<label>.csv`` with its sidecar, and linked in this cell's output."""
+        from IPython.display import HTML, display
+
+        from . import downloads
+
+        display(HTML(downloads.write(self, label, frame, caption=caption)))
 
     def budget_summary(self) -> str:
         """What this page has scaled down so far, in one line (each verdict records it)."""

@@ -1,5 +1,6 @@
 """Per-seed results to download: every comparison table and every judged claims table of a page writes the
-per-seed frame it was computed from, and the page links it under the table.
+per-seed frame it was computed from, and the page links it under the table; a figure of results offers the
+frame it plots the same way (``ch.offer``, in the cell that draws it).
 
 A chapter executed by the runner (its working folder ``book/chapters``) writes ``results/<chapter>/<label>.csv``
 (one row per seed and setting, the columns the chapter computed, values as keys: ``triangle``, ``two_stage``)

@@ -158,7 +158,8 @@ def run(root: Path, *, profile: str | None = None, chapter: list[str] | None = N
     report = report or (lambda line: print(line, file=sys.stderr, flush=True))
     states = {n: _state(root, n, parameters) for n in names}
     todo = {n: fresh or after_chapters(root, n) or not _up_to_date(*states[n]) for n in names}
-    last = {n: states[n][1].get("seconds") for n in names}
+    last = {n: states[n][1].get("seconds") if states[n][1].get("parameters") == parameters else None
+            for n in names}  # a run of another profile says nothing about this one's time
     runs, started = [], time.perf_counter()
     for i, name in enumerate(names, 1):
         place = f"[{i}/{len(names)}] {name}"
@@ -177,7 +178,7 @@ def _duration(seconds: float) -> str:
 
 
 def _last_run(seconds) -> str:
-    return f"its last run took {_duration(seconds)}" if seconds is not None else "no earlier run recorded"
+    return f"its last run took {_duration(seconds)}" if seconds is not None else "no earlier run of these parameters"
 
 
 def _time_left(last: list) -> str:
@@ -186,7 +187,7 @@ def _time_left(last: list) -> str:
     if not known:
         return "time left unknown until each chapter has run once"
     text = f"about {_duration(sum(known))} left"
-    return text + (f" and {len(last) - len(known)} chapters never run" if len(known) < len(last) else "")
+    return text + (f" and {len(last) - len(known)} chapters not timed yet" if len(known) < len(last) else "")
 
 
 def summary(runs: list[ChapterRun]) -> str:
