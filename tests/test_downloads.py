@@ -76,3 +76,12 @@ def test_export_without_an_executed_book_names_what_to_run(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="run `make book`"):
         downloads.export(tmp_path, tmp_path / "out", pd.DataFrame())
+
+
+def test_explanation_maps_become_one_row_per_map_example_and_feature():
+    import numpy as np
+
+    frame = downloads.per_feature({"gradient": np.arange(12.0).reshape(2, 2, 3), "lime": np.ones((2, 6))}, by="map")
+    assert len(frame) == 2 * 2 * 6 and list(frame.columns) == ["map", "example", "feature", "value"]
+    second = frame[(frame["map"] == "gradient") & (frame.example == 1)]
+    assert second.value.tolist() == list(range(6, 12)) and second.feature.tolist() == list(range(6))

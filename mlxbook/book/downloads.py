@@ -38,7 +38,10 @@ MEANINGS = {
     "majority_share": "the share of the test set given the model's most frequent prediction",
     "epoch": "the training epoch the value was read at",
     "metric": "the metric's key (mlxbook.paper.names.METRICS names it)",
-    "value": "the metric's value",
+    "value": "the metric's value (an explanation map's value, for a figure of maps)",
+    "map": "which explanation map (an input gradient, LIME's weights, a selection of the top features)",
+    "example": "the example's position in the figure",
+    "feature": "the feature's flat index (a pixel in row-major order, or a column)",
 }
 """What a column of a per-seed file means; a column not listed is named as the page heads it."""
 
@@ -49,6 +52,19 @@ class PerSeed:
 
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
+
+
+def per_feature(maps: dict, *, by: str = "map") -> pd.DataFrame:
+    """Explanation maps (name -> array of shape (examples, ...)) as a tidy frame: one row per (``by``, example,
+    feature) with the map's ``value``; a feature is the flat index of a pixel or a column."""
+    import numpy as np
+
+    frames = []
+    for name, a in maps.items():
+        a = np.asarray(a, dtype=float).reshape(len(a), -1)
+        frames.append(pd.DataFrame({by: name, "example": np.repeat(np.arange(a.shape[0]), a.shape[1]),
+                                    "feature": np.tile(np.arange(a.shape[1]), a.shape[0]), "value": a.ravel()}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def chapter_name(ch) -> str:
