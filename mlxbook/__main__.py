@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     pl.add_argument("--chapter", action="append", help="a chapter name (repeatable; default: all)")
     pl.add_argument("--gpu-tflops", type=float, default=None, help="also estimate the time on a GPU of this rate")
     pl.add_argument("--cells", action="store_true", help="list every cell")
+    pl.add_argument("--workers", type=int, default=None,
+                    help="also estimate the wall time on a dask cluster of this many worker processes (--dask)")
     pl.add_argument("--data-root", default=None, help="folder holding real datasets (MNIST, CUB-200-2011, ...)")
     pl.add_argument("--device", default="auto", help="the device the chapters would train on (default: auto)")
     sc = sub.add_parser("scorecard", help="the claims' verdicts of the executed chapters (book/chapters)")
@@ -48,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 
             if args.gpu_tflops is not None and not args.gpu_tflops > 0:
                 raise ConfigError(f"--gpu-tflops={args.gpu_tflops} must be a positive rate in TFLOP/s")
+            if args.workers is not None and args.workers < 1:
+                raise ConfigError(f"--workers={args.workers} must be a positive number of worker processes")
             print(plan.report(args.root, args.profile, args.chapter, gpu_tflops=args.gpu_tflops,
-                              data_root=args.data_root, device=args.device, cells=args.cells))
+                              data_root=args.data_root, device=args.device, cells=args.cells, workers=args.workers))
             return 0
         if args.command == "scorecard":
             return _scorecard(args.root, args.json)

@@ -261,8 +261,11 @@ def plan(chapters: list[str], profile: str, *, data_root=None, device: str = "au
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def summary(cells: pd.DataFrame, chapters: list[str], gpu_tflops: float | None = None) -> pd.DataFrame:
-    """Per chapter and in total: cells, stored, to train, steps, TFLOP and the estimated times of what is left."""
+def summary(cells: pd.DataFrame, chapters: list[str], gpu_tflops: float | None = None,
+            workers: int | None = None) -> pd.DataFrame:
+    """Per chapter and in total: cells, stored, to train, steps, TFLOP and the estimated times of what is left;
+    with ``workers``, the wall time on a dask cluster of that many worker processes like this machine's
+    (:mod:`.train.cluster`): the cells spread over the workers, never less than the longest cell."""
     def row(label: str, c: pd.DataFrame) -> dict:
         todo = c[~c.stored & ~c.shared]
         out = {"chapter": label, "cells": len(c), "in store": int(c.stored.sum()),
@@ -270,6 +273,9 @@ def summary(cells: pd.DataFrame, chapters: list[str], gpu_tflops: float | None =
                "TFLOP": todo.flops.sum() / 1e12, "here": _duration(todo.seconds.sum())}
         if gpu_tflops:
             out[f"GPU at {gpu_tflops:g} TFLOP/s"] = _duration(todo.flops.sum() / (gpu_tflops * 1e12))
+        if workers:
+            longest = todo.seconds.max() if len(todo) else 0.0
+            out[f"{workers} workers"] = _duration(max(todo.seconds.sum() / workers, longest))
         return out
 
     rows = [row(name, cells[cells.chapter == name]) if name in CHAPTER_CELLS else {"chapter": name, "cells": "no training"}
@@ -301,7 +307,7 @@ def _duration(seconds: float) -> str:
 
 
 def report(root: Path, profile: str | None, chapter: list[str] | None, *, gpu_tflops: float | None = None,
-           data_root=None, device: str = "auto", cells: bool = False) -> str:
+           data_root=None, device: str = "auto", cells: bool = False, workers: int | None = None) -> str:
     """The text ``python -m mlxbook plan`` prints."""
     from .book.profiles import get_profile
     from .book.runner import chapters as book_chapters
@@ -319,7 +325,7 @@ def report(root: Path, profile: str | None, chapter: list[str] | None, *, gpu_tf
     table = table[table.chapter.isin(wanted)]
     lines = [f"plan of profile {name!r} ({len(table)} cells; calibrated here in {time.perf_counter() - started:.0f} s "
              f"on {torch.get_num_threads()} CPU threads)", ""]
-    lines.append(summary(table, wanted, gpu_tflops).map(_cell).to_string(index=False))
+    lines.append(summary(table, wanted, gpu_tflops, workers).map(_cell).to_string(index=False))
     notes = [f"{c}: {why}" for c, why in LEFT_OUT.items() if c in wanted]
     lines += ["", "Times are for the cells left to train; epochs are an upper bound where a chapter stops early."] + notes
     if cells:

@@ -105,3 +105,15 @@ def test_plan_lists_exactly_the_cells_the_rrr_chapter_stores(tmp_path, monkeypat
     assert run.status == "ok", run
     after = plan.plan(["rrr"], "smoke", location=store)
     assert len(after) > 10 and after.stored.all(), after[~after.stored]
+
+
+def test_the_cluster_estimate_spreads_the_cells_over_the_workers_but_not_below_the_longest():
+    import pandas as pd
+
+    cells = pd.DataFrame({"chapter": "baselines", "dataset": "triangle", "method": "erm", "model": "m", "seeds": 1,
+                          "epochs": 1, "stored": False, "shared": False, "steps": 1, "flops": 1e9,
+                          "seconds": [100.0, 100.0, 100.0, 700.0]})
+    table = plan.summary(cells, ["baselines"], workers=4).set_index("chapter")
+    assert table.loc["baselines", "here"] == "16.7 min" and table.loc["baselines", "4 workers"] == "11.7 min"  # 700 s
+    even = cells.assign(seconds=100.0)
+    assert plan.summary(even, ["baselines"], workers=4).set_index("chapter").loc["total", "4 workers"] == "1.7 min"  # 400 s over 4
